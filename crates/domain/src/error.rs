@@ -1,0 +1,187 @@
+//! Field-level validation errors with stable codes and messages in Vietnamese and English.
+//!
+//! Every rule a user can break has one [`Rule`] variant, so the API, the pages and the import
+//! report all name the same rule with the same words.
+
+use std::fmt;
+
+/// A broken rule on one input field. `field` is a dotted path in the wire names
+/// (`birth_name`, `father.pin`, `permanent_residence.unit`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub rule: Rule,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, rule: Rule) -> Self {
+        Self { field: field.into(), rule }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule.message_en())
+    }
+}
+
+/// One or more field errors; the input as a whole is refused and nothing is changed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid input: {}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn one(field: impl Into<String>, rule: Rule) -> Self {
+        Self(vec![FieldError::new(field, rule)])
+    }
+}
+
+/// Collects field errors while validating a whole input, so the caller sees every problem at once.
+#[derive(Default, Debug)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn push(&mut self, field: impl Into<String>, rule: Rule) {
+        self.0.push(FieldError::new(field, rule));
+    }
+    /// Runs a fallible parse, recording its error under `field` (or under the error's own
+    /// field prefixed by `field` when the error came from a nested input).
+    pub fn check<T>(&mut self, field: &str, r: Result<T, Rule>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(rule) => {
+                self.push(field, rule);
+                None
+            }
+        }
+    }
+    pub fn extend_prefixed(&mut self, prefix: &str, inv: Invalid) {
+        for e in inv.0 {
+            let field = if prefix.is_empty() {
+                e.field
+            } else if e.field.is_empty() {
+                prefix.to_string()
+            } else {
+                format!("{prefix}.{}", e.field)
+            };
+            self.0.push(FieldError { field, rule: e.rule });
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn finish(self) -> Result<(), Invalid> {
+        if self.0.is_empty() { Ok(()) } else { Err(Invalid(self.0)) }
+    }
+}
+
+macro_rules! rules {
+    ($( $variant:ident => $code:literal, $vi:literal, $en:literal; )*) => {
+        /// Every validation rule, with a stable machine code and a message in both languages.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Rule { $( $variant, )* }
+
+        impl Rule {
+            pub const ALL: &'static [Rule] = &[ $( Rule::$variant, )* ];
+            /// Stable code for programs (`pin.format`); never changes once published.
+            pub fn code(self) -> &'static str { match self { $( Rule::$variant => $code, )* } }
+            pub fn message_vi(self) -> &'static str { match self { $( Rule::$variant => $vi, )* } }
+            pub fn message_en(self) -> &'static str { match self { $( Rule::$variant => $en, )* } }
+        }
+    };
+}
+
+rules! {
+    Required => "required", "Trường này là bắt buộc.", "This field is required.";
+    PinFormat => "pin.format", "Số định danh cá nhân phải gồm đúng 12 chữ số.", "A personal identification number has exactly 12 digits.";
+    PinRegistrationCode => "pin.registration_code", "Ba chữ số đầu không phải mã tỉnh (001–096) hay mã quốc gia (101–295) hợp lệ.", "The first three digits are not a valid province code (001–096) or country code (101–295).";
+    PinYearInFuture => "pin.year_in_future", "Năm sinh mã hóa trong số định danh nằm trong tương lai.", "The birth year encoded in the number lies in the future.";
+    PinMismatchBirth => "pin.mismatch_birth", "Số định danh không khớp với năm sinh hoặc giới tính.", "The number does not match the year of birth or the sex.";
+    PinUnknown => "pin.unknown", "Không tìm thấy người có số định danh này.", "No person has this identification number.";
+    NameEmpty => "name.empty", "Họ và tên không được để trống.", "The name must not be empty.";
+    NameNotNfc => "name.not_nfc", "Tên phải ở dạng Unicode NFC (dạng dựng sẵn).", "The name must be in Unicode NFC (precomposed) form.";
+    NameTooLong => "name.too_long", "Tên dài quá 100 ký tự.", "The name is longer than 100 characters.";
+    NameCharacters => "name.characters", "Tên chỉ được chứa chữ cái, dấu cách, dấu gạch nối và dấu nháy.", "A name may contain only letters, spaces, hyphens and apostrophes.";
+    DateFormat => "date.format", "Ngày phải có dạng YYYY, YYYY-MM hoặc YYYY-MM-DD.", "A date is written YYYY, YYYY-MM or YYYY-MM-DD.";
+    DateImpossible => "date.impossible", "Ngày này không tồn tại.", "This date does not exist.";
+    DateInFuture => "date.in_future", "Ngày không được ở tương lai.", "The date must not be in the future.";
+    DateBeforeBirth => "date.before_birth", "Ngày này trước ngày sinh.", "This date is before the date of birth.";
+    DateFullRequired => "date.full_required", "Cần ngày đầy đủ (YYYY-MM-DD).", "A full date (YYYY-MM-DD) is required.";
+    UnitFormat => "unit.format", "Mã đơn vị hành chính phải có dạng 2025:MÃ hoặc legacy:MÃ.", "An administrative unit is written 2025:CODE or legacy:CODE.";
+    UnitUnknown => "unit.unknown", "Không có đơn vị hành chính với mã này trong danh mục.", "No administrative unit has this code in that catalogue.";
+    UnitNotCommune => "unit.not_commune", "Cần mã cấp xã (5 chữ số).", "A commune-level code (5 digits) is required.";
+    UnitLegacyNotAllowed => "unit.legacy_not_allowed", "Địa chỉ mới phải dùng danh mục đơn vị hành chính từ 01/7/2025.", "New addresses must use the administrative units in force since 1 July 2025.";
+    TextTooLong => "text.too_long", "Nội dung quá dài.", "The text is too long.";
+    TextControlChars => "text.control_chars", "Nội dung chứa ký tự điều khiển không hợp lệ.", "The text contains control characters.";
+    Sex => "sex.invalid", "Giới tính phải là Nam (M) hoặc Nữ (F).", "Sex must be M (Nam) or F (Nữ).";
+    Ethnicity => "ethnicity.unknown", "Dân tộc không có trong danh mục 54 dân tộc.", "The ethnicity is not one of the 54 groups.";
+    Religion => "religion.unknown", "Tôn giáo không có trong danh mục.", "The religion is not in the list.";
+    Nationality => "nationality.format", "Quốc tịch phải là mã ISO 3166 ba chữ cái (VNM).", "Nationality is an ISO 3166 alpha-3 code (VNM).";
+    BloodGroup => "blood_group.invalid", "Nhóm máu phải là A, B, AB hoặc O kèm Rh + hoặc -.", "Blood group is A, B, AB or O with Rh + or -.";
+    Cmnd9 => "cmnd9.format", "Số CMND cũ phải gồm đúng 9 chữ số.", "The old identity card number has exactly 9 digits.";
+    Phone => "phone.format", "Số điện thoại phải có dạng 0xxxxxxxxx hoặc +84xxxxxxxxx.", "A phone number is written 0xxxxxxxxx or +84xxxxxxxxx.";
+    Email => "email.format", "Địa chỉ thư điện tử không hợp lệ.", "The e-mail address is not valid.";
+    MaritalStatus => "marital_status.invalid", "Tình trạng hôn nhân không hợp lệ.", "The marital status is not valid.";
+    RelationKind => "relation.kind", "Quan hệ không hợp lệ.", "The relationship is not valid.";
+    RelationSelf => "relation.self", "Một người không thể là thân nhân của chính mình.", "A person cannot be their own relative.";
+    LegalBasisRequired => "legal_basis.required", "Cần ghi căn cứ pháp lý.", "A legal basis is required.";
+    ReasonRequired => "reason.required", "Cần ghi lý do.", "A reason is required.";
+    PersonDead => "person.dead", "Người này đã chết; không thể thực hiện thao tác.", "This person is dead; the action is refused.";
+    PersonMissing => "person.missing", "Người này đã bị tuyên bố mất tích; không thể thực hiện thao tác.", "This person has been declared missing; the action is refused.";
+    AlreadyMarried => "marriage.already_married", "Người này đang có vợ hoặc chồng.", "This person is already married.";
+    NotMarriedToEachOther => "divorce.not_married", "Hai người này không phải vợ chồng của nhau.", "These two persons are not married to each other.";
+    MarriageAge => "marriage.age", "Chưa đủ tuổi kết hôn (nam từ đủ 20, nữ từ đủ 18 tuổi).", "Below the marriage age (20 for men, 18 for women).";
+    MarriageSameSex => "marriage.same_sex", "Nhà nước không thừa nhận hôn nhân giữa những người cùng giới tính.", "Marriage between persons of the same sex is not recognised.";
+    MarriageKin => "marriage.kin", "Cấm kết hôn giữa những người có quan hệ trực hệ.", "Marriage between persons in the direct line is prohibited.";
+    MarriageSelf => "marriage.self", "Không thể kết hôn với chính mình.", "A person cannot marry themselves.";
+    ParentSex => "parent.sex", "Giới tính của cha hoặc mẹ không phù hợp.", "The father's or mother's sex does not fit.";
+    ParentAfterChild => "parent.younger", "Cha hoặc mẹ sinh sau con.", "The parent was born after the child.";
+    CorrectionEmpty => "correction.empty", "Không có thay đổi nào để đính chính.", "The correction changes nothing.";
+    CorrectionField => "correction.field", "Trường này không được đính chính bằng thủ tục này.", "This field cannot be changed by a correction.";
+    NothingToReestablish => "pin.nothing_to_reestablish", "Số định danh đã khớp với ngày sinh và giới tính; không cần xác lập lại.", "The number already matches the date of birth and sex; nothing to re-establish.";
+    Search => "search.too_broad", "Tìm kiếm quá rộng: thêm năm sinh hoặc tỉnh, hoặc nhập tên đầy đủ hơn.", "The search is too broad: add a year of birth or a province, or a fuller name.";
+    SearchEmpty => "search.empty", "Nhập số định danh hoặc họ tên để tìm.", "Enter an identification number or a name to search.";
+    Page => "page.invalid", "Số trang hoặc cỡ trang không hợp lệ.", "The page or page size is not valid.";
+    Password => "password.weak", "Mật khẩu phải có ít nhất 12 ký tự.", "A password has at least 12 characters.";
+    Username => "username.format", "Tên đăng nhập gồm 3–32 chữ thường, chữ số, dấu chấm, gạch dưới hoặc gạch nối.", "A user name has 3–32 lower-case letters, digits, dots, underscores or hyphens.";
+    Role => "role.invalid", "Vai trò không hợp lệ.", "The role is not valid.";
+    Jurisdiction => "jurisdiction.invalid", "Địa bàn phải là national, province:MÃ hoặc commune:MÃ (danh mục 2025).", "Jurisdiction is national, province:CODE or commune:CODE (2025 catalogue).";
+    Scope => "scope.invalid", "Phạm vi quyền không hợp lệ.", "The scope is not valid.";
+    Decision => "adjudication.decision", "Quyết định phải là create (tạo mới) hoặc duplicate (trùng).", "The decision is create or duplicate.";
+    AlreadyDecided => "adjudication.decided", "Hồ sơ này đã được xử lý.", "This case has already been decided.";
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_messages_present() {
+        let mut seen = HashSet::new();
+        for r in Rule::ALL {
+            assert!(seen.insert(r.code()), "duplicate code {}", r.code());
+            assert!(!r.message_vi().is_empty() && !r.message_en().is_empty());
+            assert_ne!(r.message_vi(), r.message_en(), "{} is not translated", r.code());
+        }
+    }
+
+    #[test]
+    fn errors_collect_and_prefix() {
+        let mut e = Errors::new();
+        e.push("birth_name", Rule::NameEmpty);
+        e.extend_prefixed("father", Invalid::one("pin", Rule::PinFormat));
+        let inv = e.finish().unwrap_err();
+        assert_eq!(inv.0[1].field, "father.pin");
+        assert_eq!(inv.0.len(), 2);
+    }
+}
