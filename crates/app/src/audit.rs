@@ -1,0 +1,77 @@
+//! Audit lines: who touched whose data, when, why and with what outcome.
+//!
+//! The store writes them in the same transaction as the change they describe (or, for reads,
+//! before the data is returned). Later the lines will be hash-chained; the single place that
+//! writes them is `Store::commit` / `Store::record_access`.
+
+use crate::ports::ActorRef;
+use dinhdanh_domain::person::PersonId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    Read,
+    Search,
+    Create,
+    Update,
+    Import,
+    Export,
+    Denied,
+    Login,
+    LoginFailed,
+    Logout,
+    AccountAdmin,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::Read,
+        AuditAction::Search,
+        AuditAction::Create,
+        AuditAction::Update,
+        AuditAction::Import,
+        AuditAction::Export,
+        AuditAction::Denied,
+        AuditAction::Login,
+        AuditAction::LoginFailed,
+        AuditAction::Logout,
+        AuditAction::AccountAdmin,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            AuditAction::Read => "read",
+            AuditAction::Search => "search",
+            AuditAction::Create => "create",
+            AuditAction::Update => "update",
+            AuditAction::Import => "import",
+            AuditAction::Export => "export",
+            AuditAction::Denied => "denied",
+            AuditAction::Login => "login",
+            AuditAction::LoginFailed => "login_failed",
+            AuditAction::Logout => "logout",
+            AuditAction::AccountAdmin => "account_admin",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.code() == s)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub at: OffsetDateTime,
+    pub actor: ActorRef,
+    pub action: AuditAction,
+    /// The person whose data was touched, if any.
+    pub person_id: Option<PersonId>,
+    /// Which fields were disclosed or changed (`*` for the whole record).
+    pub fields: String,
+    pub purpose: String,
+    pub legal_basis: String,
+    /// The life event the line belongs to, for writes.
+    pub event_id: Option<Uuid>,
+    /// Short free text: the search terms' shape, a reason for denial; never a secret.
+    pub detail: String,
+}

@@ -1,0 +1,67 @@
+//! Use cases and authorization of the population register.
+//!
+//! The application layer decides who may do what and turns requests into domain calls and one
+//! atomic change set per use case. It knows no SQL and no HTTP: storage, time and randomness come
+//! in through the ports in [`ports`].
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod import;
+pub mod ports;
+pub mod register;
+
+use dinhdanh_domain::events::PinCodePolicy;
+use ports::{Clock, Rng, Store};
+use std::sync::Arc;
+
+pub use error::{AppError, AppResult};
+
+/// Settings of the application layer; the command line fills them from configuration.
+#[derive(Clone, Debug)]
+pub struct AppConfig {
+    pub pin_policy: PinCodePolicy,
+    /// Legal basis recorded with every read when the caller gives none.
+    pub read_legal_basis: String,
+    /// Absolute lifetime of an officer's session.
+    pub session_ttl: time::Duration,
+    /// Failed logins in a row before an account is locked.
+    pub lockout_threshold: i32,
+    pub lockout_duration: time::Duration,
+    /// Password hashes running at once; each holds 19 MiB.
+    pub hash_concurrency: usize,
+    /// How long a resolved API token is trusted before it is looked up again.
+    pub client_cache_ttl: time::Duration,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            pin_policy: PinCodePolicy::default(),
+            read_legal_basis: "Luật Căn cước số 26/2023/QH15".to_owned(),
+            session_ttl: time::Duration::hours(8),
+            lockout_threshold: 5,
+            lockout_duration: time::Duration::minutes(15),
+            hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+            client_cache_ttl: time::Duration::seconds(10),
+        }
+    }
+}
+
+/// The application: the ports plus the settings, shared by every interface.
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub rng: Arc<dyn Rng>,
+    pub config: AppConfig,
+    hash_permits: Arc<tokio::sync::Semaphore>,
+    client_cache: accounts::ClientCache,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>, config: AppConfig) -> Self {
+        let hash_permits = Arc::new(tokio::sync::Semaphore::new(config.hash_concurrency.max(1)));
+        App { store, clock, rng, config, hash_permits, client_cache: Default::default() }
+    }
+}
