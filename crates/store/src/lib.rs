@@ -1,0 +1,54 @@
+//! SQLite and PostgreSQL adapters of the application's ports.
+//!
+//! The only crate that knows SQL. Every query is written once (see [`db`]); the few places where
+//! the engines differ (full-text syntax, bulk load) are named after the engine.
+
+mod accounts;
+mod bulk;
+pub mod codec;
+pub mod db;
+mod persons;
+pub mod search;
+
+use db::{Db, SqliteDurability};
+use dinhdanh_app::ports::StoreError;
+use std::path::Path;
+
+/// The store: one handle over either engine.
+#[derive(Clone, Debug)]
+pub struct SqlStore {
+    pub(crate) db: Db,
+}
+
+impl SqlStore {
+    /// Opens a database from a URL: `postgres://…`, `sqlite://PATH` or a plain file path.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::open_postgres(url, 32).await
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            Self::open_sqlite(Path::new(path), SqliteDurability::Full).await
+        }
+    }
+
+    pub async fn open_sqlite(path: &Path, durability: SqliteDurability) -> Result<Self, StoreError> {
+        Ok(SqlStore { db: Db::open_sqlite(path, durability).await? })
+    }
+
+    pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
+        Ok(SqlStore { db: Db::open_postgres(url, max_connections).await? })
+    }
+
+    /// Applies pending migrations of the active engine.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        self.db.migrate().await
+    }
+
+    pub fn engine(&self) -> &'static str {
+        self.db.engine()
+    }
+
+    pub async fn close(&self) {
+        self.db.close().await
+    }
+}
