@@ -1,1 +1,28 @@
-//! placeholder
+//! HTTP for dinhdanh: the REST API under `/api/v1` ([`api`]), the officer pages ([`pages`]) and
+//! the health check. The only crate that knows HTTP; every decision is the application's.
+
+pub mod api;
+pub mod pages;
+pub mod state;
+
+use axum::Router;
+use axum::routing::get;
+pub use state::AppState;
+
+/// Largest request body accepted anywhere (a birth registration is a few KiB).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The whole HTTP surface of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .nest("/api/v1", api::router())
+        .merge(pages::router())
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// Answers once the store is open and migrated (the router is only built after that).
+async fn healthz() -> &'static str {
+    "ok"
+}
