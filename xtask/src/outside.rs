@@ -1,0 +1,202 @@
+//! The outside checks of DESIGN.md §5 that apply so far: schemathesis against our OpenAPI
+//! document and the officer pages in headless Chromium driven by playwright-core. Tools are
+//! installed into `target/xtask/` (a virtualenv, an npm folder); Chromium comes from Debian.
+
+use crate::test::{cargo, step};
+use anyhow::{Context, Result, bail};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+const PLAYWRIGHT: &str = "playwright-core@1.65.1";
+
+/// A server started for the checks; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, body).
+pub fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    s.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp)?;
+    let status = resp.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Ok((status, body))
+}
+
+/// Builds and starts `dinhdanh serve --demo N` in a fresh data directory and waits for /healthz.
+pub fn start_server(root: &Path, demo: usize) -> Result<Server> {
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "dinhdanh-cli", "--bin", "dinhdanh"]);
+    step(root, "build the dinhdanh binary", build)?;
+    let exe = root.join("target/debug/dinhdanh");
+    let data_dir = root.join("target/xtask/outside-data");
+    let _ = std::fs::remove_dir_all(&data_dir);
+    std::fs::create_dir_all(&data_dir)?;
+    let port = free_port()?;
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+    let log = std::fs::File::create(data_dir.with_extension("log"))?;
+    let child = Command::new(exe)
+        .args(["serve", "--listen", &addr.to_string(), "--demo", &demo.to_string()])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .env_remove("DINHDANH_DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .context("cannot start dinhdanh serve")?;
+    let server = Server { child, addr, data_dir };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok((200, _)) = http(addr, "GET", "/healthz", None) {
+            return Ok(server);
+        }
+        if Instant::now() > deadline {
+            bail!("the server did not answer /healthz within 120 s (log: target/xtask/outside-data.log)");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// (username, password) of a demo account with the given role.
+pub fn demo_credentials(server: &Server, role: &str) -> Result<(String, String)> {
+    let text = std::fs::read_to_string(server.data_dir.join("demo-credentials.txt"))?;
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .find(|f| f.len() >= 3 && f[2] == role && f.get(3) == Some(&"national"))
+        .map(|f| (f[0].to_owned(), f[1].to_owned()))
+        .with_context(|| format!("no national {role} in demo-credentials.txt"))
+}
+
+pub fn api_token(server: &Server, user: &str, password: &str) -> Result<String> {
+    let body = serde_json::json!({"username": user, "password": password}).to_string();
+    let (status, resp) = http(server.addr, "POST", "/api/v1/auth/login", Some(&body))?;
+    if status != 200 {
+        bail!("login as {user} failed: {status} {resp}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&resp)?;
+    v["token"].as_str().map(str::to_owned).context("login answer without token")
+}
+
+fn tools_dir(root: &Path) -> PathBuf {
+    root.join("target/xtask")
+}
+
+fn ensure_schemathesis(root: &Path) -> Result<PathBuf> {
+    let venv = tools_dir(root).join("venv");
+    let st = venv.join("bin/st");
+    if !st.exists() {
+        step(root, "python venv", {
+            let mut c = Command::new("python3");
+            c.args(["-m", "venv"]).arg(&venv);
+            c
+        })?;
+        step(root, &format!("pip install {SCHEMATHESIS}"), {
+            let mut c = Command::new(venv.join("bin/pip"));
+            c.args(["install", "--quiet", "--disable-pip-version-check", SCHEMATHESIS]);
+            c
+        })?;
+    }
+    Ok(st)
+}
+
+fn ensure_chromium(root: &Path) -> Result<()> {
+    if Path::new("/usr/bin/chromium").exists() {
+        return Ok(());
+    }
+    // Debian's package: test tools must not download their own browsers (no network at run time).
+    step(root, "apt-get install chromium", {
+        let mut c = Command::new("apt-get");
+        c.args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    })
+    .or_else(|_| {
+        step(root, "apt-get update", {
+            let mut c = Command::new("apt-get");
+            c.args(["update", "-qq"]);
+            c
+        })?;
+        step(root, "apt-get install chromium", {
+            let mut c = Command::new("apt-get");
+            c.args(["install", "-y", "-qq", "--no-install-recommends", "chromium"])
+                .env("DEBIAN_FRONTEND", "noninteractive");
+            c
+        })
+    })
+}
+
+fn ensure_playwright(root: &Path) -> Result<PathBuf> {
+    let dir = tools_dir(root).join("node");
+    if !dir.join("node_modules/playwright-core").exists() {
+        std::fs::create_dir_all(&dir)?;
+        step(root, &format!("npm install {PLAYWRIGHT}"), {
+            let mut c = Command::new("npm");
+            c.args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"]).arg(&dir).arg(PLAYWRIGHT);
+            c
+        })?;
+    }
+    Ok(dir)
+}
+
+pub fn run(root: &Path) -> Result<()> {
+    let st = ensure_schemathesis(root)?;
+    ensure_chromium(root)?;
+    let node_dir = ensure_playwright(root)?;
+    let server = start_server(root, 300)?;
+    let (user, password) = demo_credentials(&server, "supervisor")?;
+    let token = api_token(&server, &user, &password)?;
+    let base = format!("http://{}", server.addr);
+
+    step(root, "schemathesis: no server errors, responses match the OpenAPI document", {
+        let mut c = Command::new(&st);
+        c.args(["run", &format!("{base}/api/v1/openapi.json")])
+            .args(["--checks", "not_a_server_error,response_schema_conformance,status_code_conformance"])
+            .args(["--max-examples", "25", "--seed", "2025"])
+            .args(["--header", &format!("Authorization: Bearer {token}")])
+            .env("SCHEMATHESIS_HOOKS", "")
+            .env("NO_COLOR", "1");
+        c
+    })?;
+
+    let artifacts = root.join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts)?;
+    step(root, "pages in headless Chromium (playwright-core)", {
+        let mut c = Command::new("node");
+        c.arg(root.join("xtask/browser/pages.mjs"))
+            .env("NODE_PATH", node_dir.join("node_modules"))
+            .env("BASE_URL", &base)
+            .env("OFFICER_USER", &user)
+            .env("OFFICER_PASSWORD", &password)
+            .env("ARTIFACTS", &artifacts);
+        c
+    })?;
+    println!("screenshots in {}", artifacts.display());
+    Ok(())
+}
