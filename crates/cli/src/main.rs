@@ -1,1 +1,213 @@
-fn main() {}
+//! `dinhdanh`: the service and its operator commands. The composition root: it alone picks the
+//! adapters (SQLite or PostgreSQL store, system clock, OS randomness, key files).
+
+mod bulk;
+mod records;
+mod serve;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use dinhdanh_app::ports::{OsRng, SystemClock};
+use dinhdanh_app::{App, AppConfig};
+use dinhdanh_store::SqlStore;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "dinhdanh", version, about = "Cơ sở dữ liệu quốc gia về dân cư — National Population Database")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every command that opens the register.
+#[derive(clap::Args, Clone)]
+pub struct Storage {
+    /// Directory for the SQLite database, keys and demo credentials.
+    #[arg(long, env = "DINHDANH_DATA_DIR", default_value = "dinhdanh-data")]
+    data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL; by default SQLite in the data directory.
+    #[arg(long, env = "DINHDANH_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the service (API, officer pages) after applying migrations.
+    Serve {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long, env = "DINHDANH_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Seed this many synthetic persons and demo officer accounts into an empty register.
+        #[arg(long)]
+        demo: Option<usize>,
+        /// Seed of the synthetic population.
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Mark cookies Secure (set when a TLS proxy fronts the service).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Applies pending database migrations and exits.
+    Migrate {
+        #[command(flatten)]
+        storage: Storage,
+    },
+    /// Imports persons from CSV or JSON Lines; writes a report of every rejected row.
+    Import {
+        #[command(flatten)]
+        storage: Storage,
+        file: PathBuf,
+        /// Guessed from the extension when absent.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Report file (CSV); defaults to FILE.report.csv.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
+    /// Exports every person (audited, one line per person) in the import format.
+    Export {
+        #[command(flatten)]
+        storage: Storage,
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Purpose recorded in the audit log for every exported record.
+        #[arg(long, default_value = "export")]
+        purpose: String,
+    },
+    /// Writes a synthetic population (deterministic by seed) in the import format.
+    BenchData {
+        #[arg(long, default_value_t = 100_000)]
+        persons: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        file: PathBuf,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Officer accounts.
+    Officer {
+        #[command(subcommand)]
+        command: OfficerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OfficerCommand {
+    /// Creates an officer account. The password comes from DINHDANH_PASSWORD or is generated
+    /// and printed once.
+    Create {
+        #[command(flatten)]
+        storage: Storage,
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// officer, supervisor or administrator.
+        #[arg(long)]
+        role: String,
+        /// national, province:CODE or commune:CODE (2025 catalogue).
+        #[arg(long)]
+        jurisdiction: String,
+    },
+}
+
+impl Storage {
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(u) => u.clone(),
+            None => self.data_dir.join("register.sqlite").display().to_string(),
+        }
+    }
+
+    /// Opens the register and applies migrations.
+    pub async fn open(&self) -> anyhow::Result<Arc<SqlStore>> {
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("cannot create data directory {}", self.data_dir.display()))?;
+        let store = SqlStore::open(&self.url()).await.context("cannot open the database")?;
+        store.migrate().await.context("cannot apply migrations")?;
+        Ok(Arc::new(store))
+    }
+
+    pub async fn app(&self) -> anyhow::Result<(Arc<App>, Arc<SqlStore>)> {
+        let store = self.open().await?;
+        let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), AppConfig::default());
+        Ok((Arc::new(app), store))
+    }
+}
+
+pub fn format_of(path: &Path, given: Option<Format>) -> Format {
+    given.unwrap_or(match path.extension().and_then(|e| e.to_str()) {
+        Some("csv") => Format::Csv,
+        _ => Format::Jsonl,
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    rt.block_on(run(cli))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { storage, listen, demo, seed, secure_cookies } => {
+            serve::serve(storage, listen, demo, seed, secure_cookies).await
+        }
+        Command::Migrate { storage } => {
+            let store = storage.open().await?;
+            println!("migrations applied ({})", store.engine());
+            store.close().await;
+            Ok(())
+        }
+        Command::Import { storage, file, format, report, batch } => {
+            let (app, store) = storage.app().await?;
+            let format = format_of(&file, format);
+            let report = report.unwrap_or_else(|| PathBuf::from(format!("{}.report.csv", file.display())));
+            let summary = bulk::import_file(&app, &file, format, &report, batch.max(1)).await;
+            store.close().await;
+            let summary = summary?;
+            println!("{summary}");
+            println!("report: {}", report.display());
+            if summary.rejected > 0 {
+                std::process::exit(2);
+            }
+            Ok(())
+        }
+        Command::Export { storage, file, format, purpose } => {
+            let (app, store) = storage.app().await?;
+            let n = bulk::export_file(&app, &file, format_of(&file, format), &purpose).await;
+            store.close().await;
+            println!("exported {} persons to {}", n?, file.display());
+            Ok(())
+        }
+        Command::BenchData { persons, seed, file, format } => {
+            let n = bulk::write_synthetic(&file, format_of(&file, format), persons, seed)?;
+            println!("wrote {n} synthetic persons to {}", file.display());
+            Ok(())
+        }
+        Command::Officer { command: OfficerCommand::Create { storage, username, display_name, role, jurisdiction } } => {
+            let (app, store) = storage.app().await?;
+            let r = serve::create_officer_cli(&app, username, display_name, &role, &jurisdiction).await;
+            store.close().await;
+            r
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! `dinhdanh serve`: open the register, create dev keys, seed demo data, listen.
+
+use crate::Storage;
+
+use anyhow::{Context, bail};
+use dinhdanh_app::App;
+use dinhdanh_app::accounts::NewOfficer;
+use dinhdanh_app::auth::{Principal, Role};
+use dinhdanh_app::import::{ImportRow, RowOutcome};
+use dinhdanh_crypto::keys::SoftwareKey;
+use dinhdanh_domain::person::Jurisdiction;
+use dinhdanh_web::AppState;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+pub async fn serve(
+    storage: Storage,
+    listen: SocketAddr,
+    demo: Option<usize>,
+    seed: u64,
+    secure_cookies: bool,
+) -> anyhow::Result<()> {
+    let (app, store) = storage.app().await?;
+    let key_path = storage.data_dir.join("keys").join("signing-es256.p8");
+    let (key, created) = SoftwareKey::load_or_create(&key_path).context("cannot load or create the signing key")?;
+    if created {
+        tracing::info!(path = %key_path.display(), "created a development signing key (ES256)");
+    }
+    drop(key);
+    if let Some(n) = demo {
+        seed_demo(&app, &storage.data_dir, n, seed).await?;
+    }
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
+    tracing::info!(engine = store.engine(), "dinhdanh listening on http://{listen}/");
+    println!("dinhdanh: http://{}/ ({})", listener.local_addr()?, store.engine());
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// A password of 16 letters and digits from the OS generator (≈ 95 bits).
+fn generate_password(app: &App) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    (0..16).map(|_| ALPHABET[app.rng.below(ALPHABET.len() as u32) as usize] as char).collect()
+}
+
+/// The demo officers: one of each role, at each level of jurisdiction.
+const DEMO_OFFICERS: &[(&str, &str, Role, &str)] = &[
+    ("admin", "Quản trị hệ thống", Role::Administrator, "national"),
+    ("giamsat", "Giám sát viên Cục C06", Role::Supervisor, "national"),
+    ("canbo.hcm", "Cán bộ Công an TP. Hồ Chí Minh", Role::Officer, "province:79"),
+    ("canbo.hanoi", "Cán bộ Công an TP. Hà Nội", Role::Officer, "province:01"),
+];
+
+/// Seeds an empty register: `n` synthetic persons and the demo officers, whose credentials are
+/// printed and written (mode 0600) to `demo-credentials.txt`. A register that already holds data
+/// is left as it is.
+async fn seed_demo(app: &Arc<App>, data_dir: &Path, n: usize, seed: u64) -> anyhow::Result<()> {
+    let system = Principal::system("demo seed");
+    let creds_path = data_dir.join("demo-credentials.txt");
+    if app.store.count_persons().await.map_err(|e| anyhow::anyhow!("{e}"))? == 0 && n > 0 {
+        tracing::info!(persons = n, seed, "seeding the demo population");
+        let pb = indicatif::ProgressBar::new(n as u64);
+        let today = app.clock.today();
+        let mut people = dinhdanh_synth::persons(seed, today, n).peekable();
+        let mut line = 0;
+        while people.peek().is_some() {
+            let rows: Vec<ImportRow> = people
+                .by_ref()
+                .take(2000)
+                .map(|p| {
+                    line += 1;
+                    ImportRow { line, person: Ok(p) }
+                })
+                .collect();
+            let count = rows.len() as u64;
+            let outcomes = app.import_batch(&system, rows, "demo").await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some((l, o)) = outcomes.iter().find(|(_, o)| !matches!(o, RowOutcome::Imported)) {
+                bail!("demo row {l} was not imported: {o:?}");
+            }
+            pb.inc(count);
+        }
+        pb.finish_and_clear();
+    }
+    let existing = app.officers(&system).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut lines = Vec::new();
+    for (username, display, role, juris) in DEMO_OFFICERS {
+        if existing.iter().any(|o| o.username == *username) {
+            continue;
+        }
+        let password = generate_password(app);
+        app.create_officer(
+            &system,
+            NewOfficer {
+                username: (*username).to_owned(),
+                display_name: (*display).to_owned(),
+                password: password.clone(),
+                role: *role,
+                jurisdiction: Jurisdiction::parse(juris).map_err(|r| anyhow::anyhow!("{r}"))?,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create demo officer {username}: {e}"))?;
+        lines.push(format!("{username}\t{password}\t{}\t{juris}", role.code()));
+    }
+    if lines.is_empty() {
+        println!("demo officers exist already; their passwords are in {}", creds_path.display());
+        return Ok(());
+    }
+    let text = format!("# username\tpassword\trole\tjurisdiction\n{}\n", lines.join("\n"));
+    write_private(&creds_path, &text)?;
+    println!("Tài khoản cán bộ demo / demo officer accounts (also in {}):", creds_path.display());
+    print!("{text}");
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).with_context(|| format!("cannot write {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
+}
+
+pub async fn create_officer_cli(
+    app: &App,
+    username: String,
+    display_name: String,
+    role: &str,
+    jurisdiction: &str,
+) -> anyhow::Result<()> {
+    let role = Role::parse(role).map_err(|r| anyhow::anyhow!("{} / {}", r.message_vi(), r.message_en()))?;
+    let jurisdiction =
+        Jurisdiction::parse(jurisdiction).map_err(|r| anyhow::anyhow!("{} / {}", r.message_vi(), r.message_en()))?;
+    let (password, generated) = match std::env::var("DINHDANH_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (generate_password(app), true),
+    };
+    let officer = app
+        .create_officer(
+            &Principal::system("cli"),
+            NewOfficer { username, display_name, password: password.clone(), role, jurisdiction },
+        )
+        .await
+        .map_err(|e| match e {
+            dinhdanh_app::AppError::Invalid(inv) => anyhow::anyhow!(
+                "{}",
+                inv.0
+                    .iter()
+                    .map(|f| format!("{}: {} / {}", f.field, f.rule.message_vi(), f.rule.message_en()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    println!("created officer {} ({})", officer.username, officer.role.code());
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
