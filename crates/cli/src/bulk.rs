@@ -59,7 +59,10 @@ impl<R: Read> Read for Counting<R> {
 }
 
 /// Rows of a file, each with its line number, parsed into records (or the reason it cannot be).
-fn rows(path: &Path, format: Format, bar: ProgressBar) -> anyhow::Result<Box<dyn Iterator<Item = (u64, Result<Record, String>)>>> {
+/// Rows of a file with their line numbers.
+type Rows = Box<dyn Iterator<Item = (u64, Result<Record, String>)>>;
+
+fn rows(path: &Path, format: Format, bar: ProgressBar) -> anyhow::Result<Rows> {
     let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let reader = BufReader::with_capacity(1 << 20, Counting { inner: file, bar });
     match format {
@@ -82,14 +85,18 @@ fn rows(path: &Path, format: Format, bar: ProgressBar) -> anyhow::Result<Box<dyn
                     COLUMNS.join(", ")
                 );
             }
-            Ok(Box::new(rdr.into_deserialize::<Record>().map(|r| match r {
-                Ok(rec) => (0, Ok(rec)),
-                Err(e) => (e.position().map(|p| p.line()).unwrap_or(0), Err(e.to_string())),
-            }).scan(1u64, |line, (pos, r)| {
-                // The csv reader knows the line of errors only; count records for the rest.
-                *line += 1;
-                Some((if pos > 0 { pos } else { *line }, r))
-            })))
+            Ok(Box::new(
+                rdr.into_deserialize::<Record>()
+                    .map(|r| match r {
+                        Ok(rec) => (0, Ok(rec)),
+                        Err(e) => (e.position().map(|p| p.line()).unwrap_or(0), Err(e.to_string())),
+                    })
+                    .scan(1u64, |line, (pos, r)| {
+                        // The csv reader knows the line of errors only; count records for the rest.
+                        *line += 1;
+                        Some((if pos > 0 { pos } else { *line }, r))
+                    }),
+            ))
         }
     }
 }
@@ -115,7 +122,13 @@ fn write_invalid(out: &mut impl Write, line: u64, inv: &Invalid) -> std::io::Res
 }
 
 /// Imports a whole file in batches, one transaction per batch; every row's fate goes to the report.
-pub async fn import_file(app: &App, path: &Path, format: Format, report: &Path, batch: usize) -> anyhow::Result<Summary> {
+pub async fn import_file(
+    app: &App,
+    path: &Path,
+    format: Format,
+    report: &Path,
+    batch: usize,
+) -> anyhow::Result<Summary> {
     let len = std::fs::metadata(path).with_context(|| format!("cannot open {}", path.display()))?.len();
     let pb = bar(len, "nhập / import");
     let source = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -132,7 +145,12 @@ pub async fn import_file(app: &App, path: &Path, format: Format, report: &Path, 
                 Ok(r) => pending.push(ImportRow { line, person: r.to_person(PersonId(app.rng.uuid())) }),
                 Err(msg) => {
                     summary.rejected += 1;
-                    writeln!(out, "{line},rejected,,row,record.malformed,{},{}", csv_cell(&format!("Dòng không đọc được: {msg}")), csv_cell(&format!("Malformed row: {msg}")))?;
+                    writeln!(
+                        out,
+                        "{line},rejected,,row,record.malformed,{},{}",
+                        csv_cell(&format!("Dòng không đọc được: {msg}")),
+                        csv_cell(&format!("Malformed row: {msg}"))
+                    )?;
                 }
             }
         }
@@ -169,7 +187,7 @@ pub async fn import_file(app: &App, path: &Path, format: Format, report: &Path, 
 }
 
 enum Sink {
-    Csv(csv::Writer<BufWriter<File>>),
+    Csv(Box<csv::Writer<BufWriter<File>>>),
     Jsonl(BufWriter<File>),
 }
 
@@ -177,7 +195,7 @@ impl Sink {
     fn create(path: &Path, format: Format) -> anyhow::Result<Sink> {
         let f = BufWriter::new(File::create(path).with_context(|| format!("cannot write {}", path.display()))?);
         Ok(match format {
-            Format::Csv => Sink::Csv(csv::Writer::from_writer(f)),
+            Format::Csv => Sink::Csv(Box::new(csv::Writer::from_writer(f))),
             Format::Jsonl => Sink::Jsonl(f),
         })
     }

@@ -1,6 +1,7 @@
 //! `dinhdanh`: the service and its operator commands. The composition root: it alone picks the
 //! adapters (SQLite or PostgreSQL store, system clock, OS randomness, key files).
 
+mod bench;
 mod bulk;
 mod records;
 mod serve;
@@ -95,6 +96,28 @@ enum Command {
         file: PathBuf,
         #[arg(long, value_enum)]
         format: Option<Format>,
+    },
+    /// Whole-system benchmark on SQLite (and PostgreSQL with --postgres), with same-run ceilings.
+    Bench {
+        #[arg(long, default_value_t = 1_000_000)]
+        persons: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 2000)]
+        batch: usize,
+        /// A PostgreSQL server URL; the benchmark creates and drops its own databases there.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Where SQLite benchmark databases go.
+        #[arg(long, default_value = "target/bench")]
+        work_dir: PathBuf,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Officer accounts.
     Officer {
@@ -203,7 +226,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {n} synthetic persons to {}", file.display());
             Ok(())
         }
-        Command::Officer { command: OfficerCommand::Create { storage, username, display_name, role, jurisdiction } } => {
+        Command::Bench { persons, seconds, concurrency, batch, postgres, work_dir, seed, json } => {
+            let figures = bench::run(bench::Options {
+                persons,
+                seconds,
+                concurrency,
+                batch: batch.max(1),
+                postgres,
+                work_dir,
+                seed,
+            })
+            .await?;
+            println!("{}", bench::table(&figures));
+            if let Some(path) = json {
+                bench::write_results(&path, &figures)?;
+            }
+            Ok(())
+        }
+        Command::Officer {
+            command: OfficerCommand::Create { storage, username, display_name, role, jurisdiction },
+        } => {
             let (app, store) = storage.app().await?;
             let r = serve::create_officer_cli(&app, username, display_name, &role, &jurisdiction).await;
             store.close().await;

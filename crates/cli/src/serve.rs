@@ -32,8 +32,7 @@ pub async fn serve(
     if let Some(n) = demo {
         seed_demo(&app, &storage.data_dir, n, seed).await?;
     }
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
     let router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
     tracing::info!(engine = store.engine(), "dinhdanh listening on http://{listen}/");
     println!("dinhdanh: http://{}/ ({})", listener.local_addr()?, store.engine());
@@ -188,4 +187,3 @@ pub async fn create_officer_cli(
     }
     Ok(())
 }
-

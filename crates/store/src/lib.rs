@@ -51,4 +51,36 @@ impl SqlStore {
     pub async fn close(&self) {
         self.db.close().await
     }
+
+    /// Creates an empty database on the server of `admin_url` (benchmarks, tests) and returns its URL.
+    pub async fn create_postgres_database(admin_url: &str, name: &str) -> Result<String, StoreError> {
+        use sqlx::{Connection, Executor};
+        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::Internal(format!("unsafe database name {name:?}")));
+        }
+        let mut c = sqlx::PgConnection::connect(admin_url).await.map_err(db::map_err)?;
+        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .await
+            .map_err(db::map_err)?;
+        c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.map_err(db::map_err)?;
+        let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+        let scheme_end = base.find("://").map_or(0, |i| i + 3);
+        let server = base[scheme_end..].find('/').map_or(base, |i| &base[..scheme_end + i]);
+        Ok(match query {
+            Some(q) => format!("{server}/{name}?{q}"),
+            None => format!("{server}/{name}"),
+        })
+    }
+
+    pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
+        use sqlx::{Connection, Executor};
+        if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
+            return Err(StoreError::Internal(format!("unsafe database name {name:?}")));
+        }
+        let mut c = sqlx::PgConnection::connect(admin_url).await.map_err(db::map_err)?;
+        c.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .await
+            .map_err(db::map_err)?;
+        Ok(())
+    }
 }
