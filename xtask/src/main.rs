@@ -1,6 +1,7 @@
 //! Developer tasks, run as `cargo xtask <task> …` (alias in `.cargo/config.toml`).
 
 mod admin_data;
+mod bench;
 mod outside;
 mod test;
 mod tidy;
@@ -14,6 +15,8 @@ tasks:
   test [--quick]                 format, lints, the whole test suite (PostgreSQL too when
                                  TEST_DATABASE_URL is set), layering invariants and the outside
                                  checks (schemathesis, Chromium); --quick skips the outside checks
+  bench [ARGS…]                  whole-system benchmark (release build; PostgreSQL too when
+                                 TEST_DATABASE_URL is set); ARGS go to `dinhdanh bench`
   tidy                           layering invariants only
   outside                        the outside checks only
   admin-data <SHARED_DATA_DIR>   regenerate crates/domain/data/ from the administrative-unit JSON files";
@@ -29,6 +32,7 @@ fn main() -> Result<()> {
     let root = workspace_root();
     match args.first().map(String::as_str) {
         Some("test") => test::run(&root, args[1..].iter().any(|a| a == "--quick")),
+        Some("bench") => bench::run(&root, &args[1..]),
         Some("tidy") => tidy::run(&root),
         Some("outside") => outside::run(&root),
         Some("admin-data") => admin_data::run(&args[1..]),
