@@ -519,17 +519,19 @@ impl Store for SqlStore {
             }
         }
         // The event that created the record closes the history.
-        let created: Option<(String, String, i64, String, String, String)> = on_read!(&self.db, c => sqlx::query_as(
-            "SELECT e.kind, e.effective_date, e.recorded_at, e.actor_name, e.legal_basis, e.reason FROM person p \
-             JOIN life_event e ON e.id = p.created_event_id WHERE p.id = $1",
+        type Created = (Uuid, String, String, i64, String, String, String);
+        let created: Option<Created> = on_read!(&self.db, c => sqlx::query_as(
+            "SELECT e.id, e.kind, e.effective_date, e.recorded_at, e.actor_name, e.legal_basis, e.reason \
+             FROM person p JOIN life_event e ON e.id = p.created_event_id WHERE p.id = $1",
         )
         .bind(id.0)
         .fetch_optional(c)
         .await
         .map_err(map_err)?);
-        if let Some((kind, eff, at, actor, basis, reason)) = created {
+        if let Some((event_id, kind, eff, at, actor, basis, reason)) = created {
             out.push(HistoryEntry {
-                event_id: Uuid::nil(),
+                // The creating event's id ties the entry to its audit line and event record.
+                event_id,
                 event_kind: EventKind::parse(&kind).ok_or_else(|| StoreError::Internal(kind.clone()))?,
                 effective_date: self::date(&eff)?,
                 recorded_at: from_micros(at),

@@ -80,12 +80,13 @@ enum Cleanup {
 impl Drop for TestStore {
     fn drop(&mut self) {
         if let Cleanup::Postgres { admin_url, name } = &self.cleanup {
-            let (admin_url, name, store) = (admin_url.clone(), name.clone(), self.store.clone());
+            let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop runs inside the test's runtime; a separate thread with its own runtime may block.
+            // The pool is not closed from there: its connections belong to the blocked test runtime,
+            // so waiting for them would hang. `WITH (FORCE)` ends them instead.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                 rt.block_on(async move {
-                    store.close().await;
                     if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
                         let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
                         let _ = sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql)).await;
