@@ -106,6 +106,9 @@ pub struct Population {
     total_weight: u32,
     surname_total: u32,
     used_pins: HashSet<String>,
+    /// Duplicate-check keys handed out: real people rarely share name, birth date, sex and
+    /// mother's name, and a synthetic population that did would fill the adjudication list.
+    used_keys: HashSet<String>,
     reference_date: Date,
 }
 
@@ -141,6 +144,7 @@ impl Population {
             total_weight,
             surname_total: SURNAMES.iter().map(|s| s.1).sum(),
             used_pins: HashSet::new(),
+            used_keys: HashSet::new(),
             reference_date,
         }
     }
@@ -241,11 +245,28 @@ impl Population {
         father: Option<&Person>,
         mother: Option<&Person>,
     ) -> Person {
-        let (middle, given) = match sex {
-            Sex::Male => (self.pick(MIDDLE_MALE), self.pick(GIVEN_MALE)),
-            Sex::Female => (self.pick(MIDDLE_FEMALE), self.pick(GIVEN_FEMALE)),
+        let dob = self.birth_date(year);
+        let mother_name = mother.map(|m| &m.birth_name);
+        let mut attempt = 0;
+        let name = loop {
+            let (middle, given) = match sex {
+                Sex::Male => (self.pick(MIDDLE_MALE), self.pick(GIVEN_MALE)),
+                Sex::Female => (self.pick(MIDDLE_FEMALE), self.pick(GIVEN_FEMALE)),
+            };
+            // After many clashes (a very common name on a busy day) add a second given name.
+            let text = if attempt < 20 {
+                format!("{surname} {middle} {given}")
+            } else {
+                let extra = self.pick(if sex == Sex::Male { GIVEN_MALE } else { GIVEN_FEMALE });
+                format!("{surname} {middle} {extra} {given}")
+            };
+            let name = PersonName::parse(&text).expect("generated names are NFC");
+            let key = dinhdanh_domain::person::duplicate_key(&name, &PartialDate::Full(dob), sex, mother_name);
+            if self.used_keys.insert(key) {
+                break name;
+            }
+            attempt += 1;
         };
-        let name = PersonName::parse(&format!("{surname} {middle} {given}")).expect("generated names are NFC");
         let (pin_code, legacy_commune, commune_2025, legacy_code) = {
             let p = &self.provinces[province];
             let lc = p.legacy_communes[self.rng.random_range(0..p.legacy_communes.len())];
@@ -255,7 +276,6 @@ impl Population {
         let pin = self.unique_pin(pin_code, sex, year);
         let mut id = [0u8; 16];
         self.rng.fill(&mut id[..]);
-        let dob = self.birth_date(year);
         let house = self.rng.random_range(1..400);
         let street = self.pick(STREETS);
         let unit = |c: Catalogue, code: &str| UnitRef::new(c, code).expect("catalogue code");
@@ -347,13 +367,15 @@ mod tests {
 
     #[test]
     fn pins_unique_and_consistent_with_sex_and_birth_year() {
-        let people: Vec<_> = persons(1, date!(2026 - 01 - 01), 5000).collect();
+        let people: Vec<_> = persons(1, date!(2026 - 01 - 01), 50_000).collect();
         let pins: HashSet<_> = people.iter().map(|p| p.pin.as_str().to_owned()).collect();
         assert_eq!(pins.len(), people.len());
         for p in &people {
             assert!(p.pin.matches_birth(p.sex, p.date_of_birth.year()), "{}", p.pin.as_str());
             assert!(p.birth_name.as_str().contains(' '));
         }
+        let keys: HashSet<_> = people.iter().map(|p| p.duplicate_key()).collect();
+        assert_eq!(keys.len(), people.len(), "no two synthetic persons look like duplicates");
         // Several provinces are represented, Hồ Chí Minh City more than most.
         let codes: HashSet<_> = people.iter().map(|p| &p.pin.as_str()[..3]).collect();
         assert!(codes.len() > 40, "{}", codes.len());
