@@ -8,9 +8,10 @@ use crate::App;
 use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::{Permission, Principal};
 use crate::error::AppResult;
-use crate::ports::{Candidate, EventKind, EventRecord, ImportBatch, NewPerson, StoredPerson};
+use crate::ports::{Candidate, CaseStatus, EventKind, EventRecord, ImportBatch, NewPerson, StoredPerson};
 use dinhdanh_domain::error::{Invalid, Rule};
 use dinhdanh_domain::person::{Person, PersonId};
+use dinhdanh_domain::pin::PersonalNumber;
 use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
@@ -63,6 +64,15 @@ impl App {
         for (k, id) in self.store.persons_with_keys(&keys).await? {
             existing.entry(k).or_default().push(id);
         }
+        // Rows already waiting for (or closed by) an officer's decision keep their case on a re-run.
+        let mut open_cases: HashMap<PersonalNumber, Uuid> = HashMap::new();
+        for c in self.store.cases_with_keys(&keys).await? {
+            if let Candidate::Import(p) = &c.candidate
+                && matches!(c.status, CaseStatus::Pending | CaseStatus::Duplicate)
+            {
+                open_cases.entry(p.pin).or_insert(c.id);
+            }
+        }
         let event_id = self.rng.uuid();
         let now = self.clock.now();
         let mut batch = ImportBatch::default();
@@ -77,6 +87,10 @@ impl App {
                     RowOutcome::Rejected(Invalid::one("pin", Rule::PinUnknown))
                 };
                 outcomes.push((line, outcome));
+                continue;
+            }
+            if let Some(id) = open_cases.get(&pin) {
+                outcomes.push((line, RowOutcome::Adjudication(*id)));
                 continue;
             }
             if person.cancelled_pins.iter().any(|c| owners.contains_key(&c.pin))

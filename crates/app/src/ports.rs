@@ -394,6 +394,8 @@ pub trait Store: Send + Sync {
     // Adjudication.
     async fn cases(&self, status: Option<CaseStatus>, limit: u32) -> StoreResult<Vec<AdjudicationCase>>;
     async fn case(&self, id: Uuid) -> StoreResult<Option<AdjudicationCase>>;
+    /// Cases of any status opened for these duplicate keys, so a re-run import finds its rows.
+    async fn cases_with_keys(&self, keys: &[String]) -> StoreResult<Vec<AdjudicationCase>>;
 
     // Officers, sessions, API clients.
     async fn create_officer(&self, o: &Officer, audit: AuditEntry) -> StoreResult<()>;

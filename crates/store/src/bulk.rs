@@ -140,15 +140,14 @@ pub async fn import(db: &Db, batch: ImportBatch) -> StoreResult<()> {
     match &mut tx {
         Tx::Pg(t) => {
             let rows: Vec<(&Person, String)> = batch.persons.iter().map(|n| (&n.person, iso(n.valid_from))).collect();
-            copy(&mut **t, PERSON_COPY, person_copy_rows(&rows, at, event_id)).await?;
+            copy(t, PERSON_COPY, person_copy_rows(&rows, at, event_id)).await?;
             let mut reg = String::new();
             let at_s = at.to_string();
             for (pin, id, state) in registry_rows(&persons) {
                 row(&mut reg, &[Some(&pin), Some(&id.to_string()), Some(state), Some(&at_s), Some(&at_s)]);
             }
-            copy(&mut **t, "COPY pin_registry (pin, person_id, state, reserved_at, changed_at) FROM STDIN", reg)
-                .await?;
-            copy(&mut **t, AUDIT_COPY, audit_copy_rows(&batch.audit)).await?;
+            copy(t, "COPY pin_registry (pin, person_id, state, reserved_at, changed_at) FROM STDIN", reg).await?;
+            copy(t, AUDIT_COPY, audit_copy_rows(&batch.audit)).await?;
         }
         Tx::Sqlite(_) => {
             for n in &batch.persons {
@@ -182,7 +181,7 @@ pub async fn raw_load(db: &Db, persons: &[Person], at: i64) -> StoreResult<()> {
     match &mut tx {
         Tx::Pg(t) => {
             let rows: Vec<(&Person, String)> = persons.iter().map(|p| (p, iso(p.date_of_birth.earliest()))).collect();
-            copy(&mut **t, PERSON_COPY, person_copy_rows(&rows, at, None)).await?;
+            copy(t, PERSON_COPY, person_copy_rows(&rows, at, None)).await?;
         }
         Tx::Sqlite(_) => {
             for p in persons {

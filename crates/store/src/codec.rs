@@ -36,7 +36,7 @@ fn arr<'a>(v: &'a Value, k: &str) -> R<&'a Vec<Value>> {
     v.get(k).and_then(Value::as_array).ok_or_else(|| corrupt(k))
 }
 
-fn rule<T>(what: &str) -> impl FnOnce(dinhdanh_domain::Rule) -> StoreError + '_ {
+fn rule(what: &str) -> impl FnOnce(dinhdanh_domain::Rule) -> StoreError + '_ {
     move |r| corrupt(&format!("{what}: {}", r.code()))
 }
 
@@ -58,7 +58,7 @@ fn place_from(v: &Value) -> R<Option<Place>> {
     }
     Ok(Some(Place {
         unit: opt_s(v, "unit").map(parse_unit).transpose()?,
-        country: opt_s(v, "country").map(|c| Nationality::parse(c).map_err(rule::<()>("country"))).transpose()?,
+        country: opt_s(v, "country").map(|c| Nationality::parse(c).map_err(rule("country"))).transpose()?,
         detail: s(v, "detail")?.to_owned(),
     }))
 }
@@ -93,11 +93,11 @@ fn registration_from(v: &Value) -> R<Option<BirthRegistration>> {
 }
 
 fn name(n: &str) -> R<PersonName> {
-    PersonName::normalize(n).map_err(rule::<()>("name"))
+    PersonName::normalize(n).map_err(rule("name"))
 }
 
 fn pin(p: &str) -> R<PersonalNumber> {
-    PersonalNumber::parse(p).map_err(rule::<()>("pin"))
+    PersonalNumber::parse(p).map_err(rule("pin"))
 }
 
 fn relative(r: &Relative) -> Value {
@@ -112,13 +112,11 @@ fn relative(r: &Relative) -> Value {
 
 fn relative_from(v: &Value) -> R<Relative> {
     Ok(Relative {
-        kind: RelationKind::parse(s(v, "kind")?).map_err(rule::<()>("relative kind"))?,
+        kind: RelationKind::parse(s(v, "kind")?).map_err(rule("relative kind"))?,
         pin: opt_s(v, "pin").map(pin).transpose()?,
         name: name(s(v, "name")?)?,
-        cmnd9: opt_s(v, "cmnd9").map(|c| Cmnd9::parse(c).map_err(rule::<()>("cmnd9"))).transpose()?,
-        nationality: opt_s(v, "nationality")
-            .map(|c| Nationality::parse(c).map_err(rule::<()>("nationality")))
-            .transpose()?,
+        cmnd9: opt_s(v, "cmnd9").map(|c| Cmnd9::parse(c).map_err(rule("cmnd9"))).transpose()?,
+        nationality: opt_s(v, "nationality").map(|c| Nationality::parse(c).map_err(rule("nationality"))).transpose()?,
     })
 }
 
@@ -131,7 +129,7 @@ fn status(st: &LifeStatus) -> Value {
 }
 
 fn status_from(v: &Value) -> R<LifeStatus> {
-    let date = || -> R<PartialDate> { PartialDate::parse(s(v, "date")?).map_err(rule::<()>("status date")) };
+    let date = || -> R<PartialDate> { PartialDate::parse(s(v, "date")?).map_err(rule("status date")) };
     match s(v, "state")? {
         "alive" => Ok(LifeStatus::Alive),
         "dead" => Ok(LifeStatus::Dead(date()?)),
@@ -206,7 +204,7 @@ pub fn person_from_doc(v: &Value) -> R<Person> {
                     .map(|c| {
                         Ok(CancelledPin {
                             pin: pin(s(c, "pin")?)?,
-                            cancelled_on: parse_full_date(s(c, "cancelled_on")?).map_err(rule::<()>("cancelled_on"))?,
+                            cancelled_on: parse_full_date(s(c, "cancelled_on")?).map_err(rule("cancelled_on"))?,
                             reason: s(c, "reason")?.to_owned(),
                         })
                     })
@@ -220,31 +218,29 @@ pub fn person_from_doc(v: &Value) -> R<Person> {
             .map(|n| name(n.as_str().unwrap_or_default()))
             .collect::<R<_>>()?,
         date_of_birth: PartialDate::parse(text(Field::DateOfBirth).unwrap_or_default())
-            .map_err(rule::<()>("date_of_birth"))?,
-        sex: Sex::parse(text(Field::Sex).unwrap_or_default()).map_err(rule::<()>("sex"))?,
+            .map_err(rule("date_of_birth"))?,
+        sex: Sex::parse(text(Field::Sex).unwrap_or_default()).map_err(rule("sex"))?,
         place_of_birth: place_from(get(Field::PlaceOfBirth))?,
         birth_registration: registration_from(get(Field::BirthRegistration))?,
         hometown: place_from(get(Field::Hometown))?,
-        ethnicity: text(Field::Ethnicity).map(|e| Ethnicity::parse(e).map_err(rule::<()>("ethnicity"))).transpose()?,
-        religion: text(Field::Religion).map(|e| Religion::parse(e).map_err(rule::<()>("religion"))).transpose()?,
+        ethnicity: text(Field::Ethnicity).map(|e| Ethnicity::parse(e).map_err(rule("ethnicity"))).transpose()?,
+        religion: text(Field::Religion).map(|e| Religion::parse(e).map_err(rule("religion"))).transpose()?,
         nationality: arr(v, Field::Nationality.name())?
             .iter()
-            .map(|n| Nationality::parse(n.as_str().unwrap_or_default()).map_err(rule::<()>("nationality")))
+            .map(|n| Nationality::parse(n.as_str().unwrap_or_default()).map_err(rule("nationality")))
             .collect::<R<_>>()?,
-        blood_group: text(Field::BloodGroup)
-            .map(|b| BloodGroup::parse(b).map_err(rule::<()>("blood_group")))
-            .transpose()?,
-        cmnd9: text(Field::Cmnd9).map(|c| Cmnd9::parse(c).map_err(rule::<()>("cmnd9"))).transpose()?,
+        blood_group: text(Field::BloodGroup).map(|b| BloodGroup::parse(b).map_err(rule("blood_group"))).transpose()?,
+        cmnd9: text(Field::Cmnd9).map(|c| Cmnd9::parse(c).map_err(rule("cmnd9"))).transpose()?,
         cards: arr(v, Field::Cards.name())?
             .iter()
             .map(|c| {
                 Ok(CardRecord {
-                    kind: CardKind::parse(s(c, "kind")?).map_err(rule::<()>("card kind"))?,
+                    kind: CardKind::parse(s(c, "kind")?).map_err(rule("card kind"))?,
                     number: s(c, "number")?.to_owned(),
-                    issued_on: PartialDate::parse(s(c, "issued_on")?).map_err(rule::<()>("issued_on"))?,
+                    issued_on: PartialDate::parse(s(c, "issued_on")?).map_err(rule("issued_on"))?,
                     issued_by: s(c, "issued_by")?.to_owned(),
                     valid_until: opt_s(c, "valid_until")
-                        .map(|d| parse_full_date(d).map_err(rule::<()>("valid_until")))
+                        .map(|d| parse_full_date(d).map_err(rule("valid_until")))
                         .transpose()?,
                 })
             })
@@ -254,10 +250,10 @@ pub fn person_from_doc(v: &Value) -> R<Person> {
         temporary_residence: address_from(get(Field::TemporaryResidence))?,
         current_residence: address_from(get(Field::CurrentResidence))?,
         marital_status: MaritalStatus::parse(text(Field::MaritalStatus).unwrap_or_default())
-            .map_err(rule::<()>("marital_status"))?,
+            .map_err(rule("marital_status"))?,
         status: status_from(get(Field::Status))?,
-        phone: text(Field::Phone).map(|x| Phone::parse(x).map_err(rule::<()>("phone"))).transpose()?,
-        email: text(Field::Email).map(|x| Email::parse(x).map_err(rule::<()>("email"))).transpose()?,
+        phone: text(Field::Phone).map(|x| Phone::parse(x).map_err(rule("phone"))).transpose()?,
+        email: text(Field::Email).map(|x| Email::parse(x).map_err(rule("email"))).transpose()?,
     })
 }
 
@@ -277,10 +273,8 @@ fn parent_from(v: &Value) -> R<Option<ParentDraft>> {
     Ok(Some(ParentDraft {
         pin: opt_s(v, "pin").map(pin).transpose()?,
         name: opt_s(v, "name").map(name).transpose()?,
-        cmnd9: opt_s(v, "cmnd9").map(|c| Cmnd9::parse(c).map_err(rule::<()>("cmnd9"))).transpose()?,
-        nationality: opt_s(v, "nationality")
-            .map(|c| Nationality::parse(c).map_err(rule::<()>("nationality")))
-            .transpose()?,
+        cmnd9: opt_s(v, "cmnd9").map(|c| Cmnd9::parse(c).map_err(rule("cmnd9"))).transpose()?,
+        nationality: opt_s(v, "nationality").map(|c| Nationality::parse(c).map_err(rule("nationality"))).transpose()?,
     }))
 }
 
@@ -309,16 +303,16 @@ pub fn draft_from_doc(v: &Value) -> R<BirthDraft> {
     let get = |k: &str| v.get(k).unwrap_or(&null);
     Ok(BirthDraft {
         birth_name: name(s(v, "birth_name")?)?,
-        date_of_birth: parse_full_date(s(v, "date_of_birth")?).map_err(rule::<()>("date_of_birth"))?,
-        sex: Sex::parse(s(v, "sex")?).map_err(rule::<()>("sex"))?,
+        date_of_birth: parse_full_date(s(v, "date_of_birth")?).map_err(rule("date_of_birth"))?,
+        sex: Sex::parse(s(v, "sex")?).map_err(rule("sex"))?,
         place_of_birth: place_from(get("place_of_birth"))?,
         registration: registration_from(get("registration"))?.ok_or_else(|| corrupt("registration"))?,
         hometown: place_from(get("hometown"))?,
-        ethnicity: opt_s(v, "ethnicity").map(|e| Ethnicity::parse(e).map_err(rule::<()>("ethnicity"))).transpose()?,
-        religion: opt_s(v, "religion").map(|e| Religion::parse(e).map_err(rule::<()>("religion"))).transpose()?,
+        ethnicity: opt_s(v, "ethnicity").map(|e| Ethnicity::parse(e).map_err(rule("ethnicity"))).transpose()?,
+        religion: opt_s(v, "religion").map(|e| Religion::parse(e).map_err(rule("religion"))).transpose()?,
         nationality: arr(v, "nationality")?
             .iter()
-            .map(|n| Nationality::parse(n.as_str().unwrap_or_default()).map_err(rule::<()>("nationality")))
+            .map(|n| Nationality::parse(n.as_str().unwrap_or_default()).map_err(rule("nationality")))
             .collect::<R<_>>()?,
         father: parent_from(get("father"))?,
         mother: parent_from(get("mother"))?,

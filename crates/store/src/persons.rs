@@ -780,6 +780,29 @@ impl Store for SqlStore {
         row.map(CaseRow::into_case).transpose()
     }
 
+    async fn cases_with_keys(&self, keys: &[String]) -> StoreResult<Vec<AdjudicationCase>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let sql = format!(
+                "SELECT id, created_at, created_by, status, duplicate_key, candidate, matches, juris, decided_by, \
+                 decided_at, decision_note, person_id, source_line FROM adjudication_case \
+                 WHERE duplicate_key IN ({}) ORDER BY created_at, id",
+                list(chunk.len())
+            );
+            let rows: Vec<CaseRow> = on_read!(&self.db, c => {
+                let mut q = sqlx::query_as(AssertSqlSafe(sql.as_str()));
+                for k in chunk {
+                    q = q.bind(k);
+                }
+                q.fetch_all(c).await.map_err(map_err)?
+            });
+            for r in rows {
+                out.push(r.into_case()?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn create_officer(&self, o: &Officer, audit: AuditEntry) -> StoreResult<()> {
         crate::accounts::create_officer(&self.db, o, audit).await
     }

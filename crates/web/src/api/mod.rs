@@ -1,8 +1,208 @@
-//! REST API under `/api/v1`.
+//! REST API under `/api/v1`: JSON over the application's use cases, described by an OpenAPI 3.1
+//! document generated from these handlers (`/api/v1/openapi.json`, `/api/v1/docs`).
+//!
+//! Every route but login and the documentation needs `Authorization: Bearer` with an API client
+//! token (`ddk_…`) or an officer session token (`dds_…`); what the caller may then do is decided
+//! by the application (roles, scopes, jurisdiction). Every failure answers with one error body
+//! ([`dinhdanh_api::ErrorBody`]).
+
+pub mod accounts;
+pub mod cases;
+pub mod docs;
+pub mod error;
+pub mod extract;
+pub mod persons;
+pub mod units;
 
 use crate::AppState;
 use axum::Router;
+use axum::routing::{delete, get, post};
+use dinhdanh_api::ErrorBody;
+use dinhdanh_app::AppError;
+use dinhdanh_domain::error::{FieldError, Invalid};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// Every route mounted, as (method, path under `/api/v1`); the OpenAPI document lists the same.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/auth/login"),
+    ("post", "/auth/logout"),
+    ("get", "/persons"),
+    ("get", "/persons/{pin}"),
+    ("get", "/persons/{pin}/history"),
+    ("post", "/births"),
+    ("post", "/persons/{pin}/events/marriage"),
+    ("post", "/persons/{pin}/events/divorce"),
+    ("post", "/persons/{pin}/events/death"),
+    ("post", "/persons/{pin}/events/missing"),
+    ("post", "/persons/{pin}/events/correction"),
+    ("get", "/adjudication"),
+    ("get", "/adjudication/{id}"),
+    ("post", "/adjudication/{id}/decision"),
+    ("get", "/admin-units/provinces"),
+    ("get", "/admin-units/provinces/{code}/communes"),
+    ("get", "/admin-units/communes/{code}"),
+    ("get", "/admin/clients"),
+    ("post", "/admin/clients"),
+    ("delete", "/admin/clients/{id}"),
+    ("get", "/openapi.json"),
+    ("get", "/docs"),
+];
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/auth/login", post(accounts::login))
+        .route("/auth/logout", post(accounts::logout))
+        .route("/persons", get(persons::search))
+        .route("/persons/{pin}", get(persons::person))
+        .route("/persons/{pin}/history", get(persons::history))
+        .route("/births", post(persons::register_birth))
+        .route("/persons/{pin}/events/marriage", post(persons::marriage))
+        .route("/persons/{pin}/events/divorce", post(persons::divorce))
+        .route("/persons/{pin}/events/death", post(persons::death))
+        .route("/persons/{pin}/events/missing", post(persons::missing))
+        .route("/persons/{pin}/events/correction", post(persons::correction))
+        .route("/adjudication", get(cases::list))
+        .route("/adjudication/{id}", get(cases::get))
+        .route("/adjudication/{id}/decision", post(cases::decide))
+        .route("/admin-units/provinces", get(units::provinces))
+        .route("/admin-units/provinces/{code}/communes", get(units::communes))
+        .route("/admin-units/communes/{code}", get(units::commune))
+        .route("/admin/clients", get(accounts::clients).post(accounts::create_client))
+        .route("/admin/clients/{id}", delete(accounts::revoke_client))
+        .route("/openapi.json", get(docs::openapi_json))
+        .route("/docs", get(docs::docs_page))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::map_response(error::ensure_error_format))
 }
+
+/// Error answers any authenticated operation may give, all in the one error format.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only the derived OpenAPI description is used
+pub enum Errors {
+    /// Malformed JSON or query string.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    /// No valid token.
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    /// Not allowed (role, scope or jurisdiction); nothing is revealed.
+    #[response(status = 403)]
+    Forbidden(ErrorBody),
+    #[response(status = 404)]
+    NotFound(ErrorBody),
+    /// The data changed concurrently, or a unique name is taken.
+    #[response(status = 409)]
+    Conflict(ErrorBody),
+    /// The body exceeds the size limit.
+    #[response(status = 413)]
+    PayloadTooLarge(ErrorBody),
+    /// The body is not `application/json`.
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
+    /// Field errors, each with its rule in Vietnamese and English; nothing was changed.
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+    #[response(status = 500)]
+    Internal(ErrorBody),
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// Error answers of the operations that need no token.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only the derived OpenAPI description is used
+pub enum PublicErrors {
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+    #[response(status = 401)]
+    Unauthenticated(ErrorBody),
+    #[response(status = 413)]
+    PayloadTooLarge(ErrorBody),
+    #[response(status = 415)]
+    UnsupportedMediaType(ErrorBody),
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+    #[response(status = 500)]
+    Internal(ErrorBody),
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// Renames the fields of a use case's errors to the request's wire names.
+pub fn remap_fields(e: AppError, names: &[(&str, &str)]) -> AppError {
+    match e {
+        AppError::Invalid(Invalid(fields)) => AppError::Invalid(Invalid(
+            fields
+                .into_iter()
+                .map(|f| {
+                    let renamed = names.iter().find_map(|(from, to)| {
+                        if f.field == *from {
+                            Some((*to).to_owned())
+                        } else {
+                            f.field.strip_prefix(&format!("{from}.")).map(|rest| format!("{to}.{rest}"))
+                        }
+                    });
+                    FieldError { field: renamed.unwrap_or(f.field), rule: f.rule }
+                })
+                .collect(),
+        )),
+        other => other,
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "API client token (`ddk_…`, issued by an administrator) or officer session token \
+                         (`dds_…`, from `POST /api/v1/auth/login`).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "dinhdanh — Cơ sở dữ liệu quốc gia về dân cư / National Population Database",
+        version = "1.0.0",
+        description = "REST API of the population register: persons (Identity Law 2023 Art. 9), life events, \
+            adjudication of possible duplicates, administrative units (2025 and legacy) and API clients. \
+            Every read and write of a person's data is audited. Errors share one body with messages in \
+            Vietnamese and English.",
+        license(name = "Apache-2.0 OR MIT", identifier = "Apache-2.0 OR MIT"),
+    ),
+    paths(
+        accounts::login, accounts::logout,
+        persons::search, persons::person, persons::history, persons::register_birth,
+        persons::marriage, persons::divorce, persons::death, persons::missing, persons::correction,
+        cases::list, cases::get, cases::decide,
+        units::provinces, units::communes, units::commune,
+        accounts::clients, accounts::create_client, accounts::revoke_client,
+        docs::openapi_json, docs::docs_page,
+    ),
+    components(schemas(ErrorBody, dinhdanh_api::FieldErrorBody)),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "auth", description = "Officer sessions"),
+        (name = "persons", description = "Reading and searching the register (audited)"),
+        (name = "events", description = "Birth registration and life events"),
+        (name = "adjudication", description = "Possible duplicates awaiting a decision"),
+        (name = "admin-units", description = "Administrative units of both catalogues"),
+        (name = "admin", description = "API clients (administrators)"),
+        (name = "docs", description = "This documentation"),
+    ),
+)]
+pub struct ApiDoc;
