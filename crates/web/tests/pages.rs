@@ -1,0 +1,429 @@
+//! The officer pages driven through the router, on every backend the run has.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use dinhdanh_app::accounts::NewOfficer;
+use dinhdanh_app::auth::{Principal, Role};
+use dinhdanh_app::import::{ImportRow, RowOutcome};
+use dinhdanh_domain::person::Jurisdiction;
+use dinhdanh_testkit::{TestApp, sample};
+use dinhdanh_web::AppState;
+use http_body_util::BodyExt;
+use std::collections::BTreeMap;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "mật khẩu đủ dài 2026";
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: String,
+}
+
+impl Resp {
+    fn location(&self) -> &str {
+        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn header(&self, name: header::HeaderName) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+    fn set_cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .map(str::to_owned)
+    }
+    /// The value of the first hidden `csrf` field of the page.
+    fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
+        self.body[at..at + self.body[at..].find('"').expect("end of value")].to_owned()
+    }
+}
+
+/// A browser: keeps the cookies the pages set and sends them back.
+struct Browser {
+    router: Router,
+    cookies: BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn new(t: &TestApp) -> Browser {
+        let router = dinhdanh_web::router(AppState { app: t.app.clone(), secure_cookies: false });
+        Browser { router, cookies: BTreeMap::new() }
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
+        for c in res.headers().get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
+            let pair = c.split(';').next().unwrap_or("");
+            let (k, v) = pair.split_once('=').expect("cookie pair");
+            if c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res.into_body().collect().await.expect("body").to_bytes();
+        Resp { status, headers, body: String::from_utf8(body.to_vec()).expect("UTF-8 page") }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    async fn get(&mut self, uri: &str) -> Resp {
+        let req = Request::get(uri).header(header::COOKIE, self.cookie_header()).body(Body::empty()).expect("request");
+        self.send(req).await
+    }
+
+    async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(form).expect("form");
+        let req = Request::post(uri)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+
+    /// Signs in through the form; returns the response of the POST.
+    async fn login(&mut self, username: &str, password: &str) -> Resp {
+        let form = self.get("/login").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+        self.post("/login", &[("csrf", &csrf), ("username", username), ("password", password), ("next", "/")]).await
+    }
+
+    /// The CSRF token of the session, as any signed-in page carries it.
+    async fn session_csrf(&mut self) -> String {
+        let page = self.get("/").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.csrf()
+    }
+}
+
+async fn officer(t: &TestApp, username: &str, role: Role, jurisdiction: &str) {
+    t.app
+        .create_officer(
+            &Principal::system("test"),
+            NewOfficer {
+                username: username.to_owned(),
+                display_name: format!("Cán bộ {username}"),
+                password: PASSWORD.to_owned(),
+                role,
+                jurisdiction: Jurisdiction::parse(jurisdiction).expect("jurisdiction"),
+            },
+        )
+        .await
+        .expect("create officer");
+}
+
+/// Two adults in Phường Bến Thành (Hồ Chí Minh City), a supervisor there and an officer of a
+/// Hà Nội commune.
+async fn setup(t: &TestApp) {
+    let rows = [sample::adult_man(), sample::adult_woman()]
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| ImportRow { line: i as u64 + 1, person: Ok(p) })
+        .collect();
+    let out = t.app.import_batch(&Principal::system("test"), rows, "pages test").await.expect("import");
+    assert!(out.iter().all(|(_, o)| matches!(o, RowOutcome::Imported)), "{out:?}");
+    officer(t, "giamsat.hcm", Role::Supervisor, "province:79").await;
+    officer(t, "canbo.badinh", Role::Officer, &format!("commune:{}", sample::BA_DINH)).await;
+}
+
+async fn signed_in(t: &TestApp, username: &str) -> Browser {
+    let mut b = Browser::new(t);
+    let r = b.login(username, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    b
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_session_cookie_and_logout_ends_it() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = Browser::new(&t);
+        let r = b.get("/").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(r.location(), "/login");
+        let r = b.get("/persons/079090001234").await;
+        assert_eq!(r.location(), "/login?next=%2Fpersons%2F079090001234");
+
+        let wrong = b.login("giamsat.hcm", "not the password at all").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.body.contains("Tên đăng nhập hoặc mật khẩu không đúng."), "{}", wrong.body);
+        assert!(wrong.set_cookie("dd_session").is_none());
+
+        let ok = b.login("giamsat.hcm", PASSWORD).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER);
+        assert_eq!(ok.location(), "/");
+        let c = ok.set_cookie("dd_session").expect("session cookie");
+        for flag in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+            assert!(c.split("; ").any(|x| x == flag), "{flag} missing in {c}");
+        }
+        assert!(!c.contains("Secure"), "plain HTTP dev server: {c}");
+        let home = b.get("/").await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(home.body.contains("giamsat.hcm"));
+
+        let csrf = home.csrf();
+        let out = b.post("/logout", &[("csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert!(out.set_cookie("dd_session").is_some_and(|c| c.contains("Max-Age=0")));
+        assert_eq!(b.get("/").await.location(), "/login");
+
+        // Behind TLS the cookie is Secure.
+        let mut tls = Browser {
+            router: dinhdanh_web::router(AppState { app: t.app.clone(), secure_cookies: true }),
+            cookies: BTreeMap::new(),
+        };
+        let r = tls.login("giamsat.hcm", PASSWORD).await;
+        assert!(r.set_cookie("dd_session").is_some_and(|c| c.contains("; Secure")));
+    }
+}
+
+#[tokio::test]
+async fn login_form_needs_its_token_and_lockout_is_explained() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = Browser::new(&t);
+        b.get("/login").await;
+        let r = b.post("/login", &[("csrf", "forged"), ("username", "giamsat.hcm"), ("password", PASSWORD)]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.set_cookie("dd_session").is_none());
+
+        for _ in 0..5 {
+            let r = b.login("canbo.badinh", "wrong password again").await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        let locked = b.login("canbo.badinh", PASSWORD).await;
+        assert_eq!(locked.status, StatusCode::UNAUTHORIZED);
+        assert!(locked.body.contains("tạm thời bị khóa"), "{}", locked.body);
+    }
+}
+
+#[tokio::test]
+async fn search_finds_a_seeded_person_and_the_page_shows_the_record() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let r = b.get("/?q=nguyen+van+an&province=79").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("href=\"/persons/079090001234\""), "{}", r.body);
+        assert!(r.body.contains("Nguyễn Văn An"));
+        assert_eq!(r.header(header::CACHE_CONTROL), "no-store");
+        assert!(r.header(header::CONTENT_SECURITY_POLICY).starts_with("default-src 'self'"));
+
+        // Too broad a query: the error is shown and the input kept.
+        let broad = b.get("/?q=an").await;
+        assert_eq!(broad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(broad.body.contains("Tìm kiếm quá rộng"), "{}", broad.body);
+        assert!(broad.body.contains("value=\"an\""));
+
+        let p = b.get("/persons/079090001234").await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        assert_eq!(p.header(header::CACHE_CONTROL), "no-store");
+        for text in
+            ["Nguyễn Văn An", "1990-03-15", "12 Lê Lợi", "Phường Bến Thành", "Kinh", "Chưa kết hôn", "Nhập dữ liệu"]
+        {
+            assert!(p.body.contains(text), "{text} missing");
+        }
+        // A supervisor gets every event form, each with the session's token.
+        for action in ["marriage", "death", "missing", "correction"] {
+            assert!(p.body.contains(&format!("action=\"/persons/079090001234/{action}\"")), "{action}");
+        }
+        let before_birth = b.get("/persons/079090001234?as_of=1980-01-01").await;
+        assert_eq!(before_birth.status, StatusCode::NOT_FOUND);
+        let unknown = b.get("/persons/079090009999").await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert!(unknown.body.contains("Không tìm thấy"));
+        let nowhere = b.get("/no/such/page").await;
+        assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+        assert!(nowhere.body.contains("<h1>Không tìm thấy</h1>"));
+    }
+}
+
+fn birth_form<'a>(csrf: &'a str, name: &'a str, dob: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("birth_name", name),
+        ("date_of_birth", dob),
+        ("sex", "M"),
+        ("registration_unit", sample::BEN_THANH),
+        ("ethnicity", "01"),
+        ("religion", ""),
+        ("nationality", "VNM"),
+        ("father_pin", "079090001234"),
+        ("mother_pin", "079193004321"),
+        ("permanent_unit", sample::BEN_THANH),
+        ("permanent_detail", "12 Lê Lợi"),
+        ("legal_basis", "Luật Hộ tịch 2014"),
+    ]
+}
+
+#[tokio::test]
+async fn a_birth_registered_through_the_form_exists_afterwards() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let form = b.get("/births/new").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = form.csrf();
+
+        // Bad input: every error shown in Vietnamese, what was typed kept, nothing written.
+        let mut bad = birth_form(&csrf, "Trần Minh Khôi", "2026-13-01");
+        bad.retain(|(k, _)| *k != "sex");
+        let r = b.post("/births/new", &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("Ngày này không tồn tại."), "{}", r.body);
+        assert!(r.body.contains("Trường này là bắt buộc."));
+        assert!(r.body.contains("value=\"Trần Minh Khôi\""));
+        assert!(r.body.contains("aria-invalid=\"true\""));
+
+        // Decomposed input (as some keyboards send it) is normalised to NFC.
+        let nfd = "Tra\u{0302}\u{0300}n Minh Kho\u{0302}i";
+        let r = b.post("/births/new", &birth_form(&csrf, nfd, "2026-08-20")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let to = r.location().to_owned();
+        assert!(to.starts_with("/persons/079") && to.ends_with("?done=birth"), "{to}");
+        let p = b.get(&to).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("Trần Minh Khôi"), "{}", p.body);
+        assert!(p.body.contains("Đã đăng ký khai sinh"));
+        assert!(p.body.contains("href=\"/persons/079193004321\""), "mother linked by PIN");
+        let found = b.get("/?q=tran+minh+khoi&birth_year=2026").await;
+        assert!(found.body.contains("Trần Minh Khôi"));
+
+        // The same child again is a possible duplicate: the supervisor lands on the case.
+        let again = b.post("/births/new", &birth_form(&csrf, "Trần Minh Khôi", "2026-08-20")).await;
+        assert_eq!(again.status, StatusCode::SEE_OTHER);
+        let case_url = again.location().to_owned();
+        assert!(case_url.starts_with("/adjudication/"), "{case_url}");
+        let case = b.get(&case_url).await;
+        assert_eq!(case.status, StatusCode::OK, "{}", case.body);
+        assert!(case.body.contains(&to[..21]), "the existing record is listed: {}", case.body);
+        let list = b.get("/adjudication").await;
+        assert!(list.body.contains(&case_url));
+        let decided = b.post(&case_url, &[("csrf", &csrf), ("decision", "duplicate"), ("note", "Cùng một trẻ")]).await;
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+        let after = b.get(decided.location()).await;
+        assert!(after.body.contains("Cùng một trẻ") && !after.body.contains("name=\"decision\""));
+    }
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_is_refused_and_changes_nothing() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        for token in ["", "not-the-token"] {
+            let r = b.post("/births/new", &birth_form(token, "Lê Văn Tám", "2026-08-01")).await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+            let r = b
+                .post(
+                    "/persons/079090001234/marriage",
+                    &[("csrf", token), ("spouse_pin", "079193004321"), ("date", "2026-06-01"), ("legal_basis", "x")],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FORBIDDEN);
+        }
+        let none = b.get("/?q=le+van+tam&birth_year=2026").await;
+        assert!(none.body.contains("Không tìm thấy công dân nào."), "{}", none.body);
+        let p = b.get("/persons/079090001234").await;
+        assert!(p.body.contains("Chưa kết hôn"));
+        assert!(!p.body.contains("079193004321"), "no spouse linked");
+    }
+}
+
+#[tokio::test]
+async fn life_events_through_the_person_page() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let csrf = b.session_csrf().await;
+        let url = "/persons/079090001234/marriage";
+        let bad = b.post(url, &[("csrf", &csrf), ("spouse_pin", "12345"), ("date", ""), ("legal_basis", "")]).await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.body.contains("Số định danh cá nhân phải gồm đúng 12 chữ số."));
+        assert!(bad.body.contains("Cần ghi căn cứ pháp lý."));
+        assert!(bad.body.contains("value=\"12345\""));
+        assert!(bad.body.contains("<details id=\"marriage\" open>"));
+
+        let form = [
+            ("csrf", csrf.as_str()),
+            ("spouse_pin", "079193004321"),
+            ("date", "2026-06-01"),
+            ("legal_basis", "Luật Hôn nhân và gia đình 2014"),
+        ];
+        let ok = b.post(url, &form).await;
+        assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+        let p = b.get(ok.location()).await;
+        assert!(p.body.contains("Đã ghi nhận việc kết hôn."));
+        assert!(p.body.contains("Đã kết hôn"));
+        assert!(p.body.contains("<a href=\"/persons/079193004321\">"), "spouse linked");
+        assert!(p.body.contains("Luật Hôn nhân và gia đình 2014"), "history shows the legal basis");
+        assert!(p.body.contains("giamsat.hcm"), "history shows who");
+        // As of before the marriage the record was single.
+        let before = b.get("/persons/079090001234?as_of=2026-05-01").await;
+        assert!(before.body.contains("Chưa kết hôn"), "{}", before.body);
+
+        let corr = [
+            ("csrf", csrf.as_str()),
+            ("field", "phone"),
+            ("value", "0912 345 678"),
+            ("reason", "Công dân cung cấp"),
+            ("legal_basis", "Luật Căn cước 2023"),
+        ];
+        let r = b.post("/persons/079090001234/correction", &corr).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let p = b.get("/persons/079090001234").await;
+        assert!(p.body.contains("0912345678"));
+    }
+}
+
+#[tokio::test]
+async fn a_person_outside_the_jurisdiction_gets_the_403_page() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "canbo.badinh").await;
+        let r = b.get("/persons/079090001234").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.body.contains("Không có quyền truy cập"));
+        assert!(!r.body.contains("Nguyễn Văn An"), "nothing of the record leaks");
+        // An officer has no adjudication list, and cannot register a birth elsewhere.
+        assert_eq!(b.get("/adjudication").await.status, StatusCode::FORBIDDEN);
+        let csrf = b.session_csrf().await;
+        let r = b.post("/births/new", &birth_form(&csrf, "Lê Văn Tám", "2026-08-01")).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        assert!(r.body.contains("ngoài địa bàn"), "{}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn the_english_switch_changes_labels_and_is_remembered() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = Browser::new(&t);
+        let vi = b.get("/login").await;
+        assert!(vi.body.contains("<html lang=\"vi\">") && vi.body.contains("Đăng nhập cán bộ"));
+        let en = b.get("/login?lang=en").await;
+        assert!(en.body.contains("<html lang=\"en\">") && en.body.contains("Officer sign-in"), "{}", en.body);
+        assert!(en.set_cookie("dd_lang").is_some_and(|c| c.starts_with("dd_lang=en;")));
+        b.login("giamsat.hcm", PASSWORD).await;
+        let p = b.get("/persons/079090001234").await;
+        assert!(p.body.contains("Date of birth") && p.body.contains("Single"), "{}", p.body);
+        assert!(!p.body.contains("Ngày, tháng, năm sinh"));
+        let csrf = p.csrf();
+        let bad =
+            b.post("/persons/079090001234/death", &[("csrf", &csrf), ("date", "2099"), ("legal_basis", "x")]).await;
+        assert!(bad.body.contains("The date must not be in the future."), "{}", bad.body);
+        let back = b.get("/?lang=vi").await;
+        assert!(back.body.contains("Tra cứu công dân"));
+    }
+}
