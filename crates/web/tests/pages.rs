@@ -69,7 +69,9 @@ impl Browser {
         let status = res.status();
         let headers = res.headers().clone();
         let body = res.into_body().collect().await.expect("body").to_bytes();
-        Resp { status, headers, body: String::from_utf8(body.to_vec()).expect("UTF-8 page") }
+        let body = String::from_utf8(body.to_vec()).expect("UTF-8 page");
+        assert!(!body.contains("[?]"), "a string is missing from the tables: {body}");
+        Resp { status, headers, body }
     }
 
     fn cookie_header(&self) -> String {
