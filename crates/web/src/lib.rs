@@ -17,6 +17,8 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api::router())
+        // The nest matches `/api/v1` and `/api/v1/…` but not the bare trailing slash.
+        .route("/api/v1/", axum::routing::any(api::error::route_not_found))
         .merge(pages::router())
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -261,6 +261,9 @@ async fn openapi_document_lists_every_mounted_route() {
         dinhdanh_web::api::ROUTES.iter().map(|(m, p)| (m.to_string(), format!("/api/v1{p}"))).collect();
     assert_eq!(mounted, expected);
 
+    // The contract under review: any change to it shows up as a snapshot diff.
+    insta::assert_json_snapshot!("openapi", doc);
+
     // Bearer security everywhere except the three public operations; one error schema.
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert_eq!(doc["security"], json!([{"bearer": []}]));
@@ -275,6 +278,9 @@ async fn openapi_document_lists_every_mounted_route() {
                 .is_some_and(|r| r.ends_with("/ErrorBody")),
             "{m} {p}"
         );
+        for (status, r) in op["responses"].as_object().unwrap() {
+            assert!(r["description"].as_str().is_some_and(|d| !d.is_empty()), "{m} {p} {status} needs a description");
+        }
         if !public {
             assert!(op["responses"]["401"].is_object() && op["responses"]["403"].is_object(), "{m} {p}");
         }
@@ -314,6 +320,12 @@ async fn error_format_for_unknown_routes_methods_and_bodies() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.headers[header::CONTENT_TYPE], "application/json");
     insta::assert_json_snapshot!("unknown_route", r.body);
+
+    for uri in ["/api/v1", "/api/v1/", "/api/v1/persons/079090001234/events"] {
+        let r = e.call("get", uri, "officer", None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{uri}: {}", r.text);
+        assert_eq!(r.body["code"], "route.not_found", "{uri}: {}", r.text);
+    }
 
     let r = e.call("delete", "/api/v1/persons", "officer", None).await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{}", r.text);
@@ -435,6 +447,36 @@ async fn role_and_jurisdiction_matrix() {
         assert!(has_field(&r, "pin", "person.dead"), "{r}");
         assert_eq!(r["fields"][0]["message_vi"], "Người này đã chết; không thể thực hiện thao tác.");
         assert_eq!(e.version(DYING).await, v);
+
+        // Declaration of missing: only inside the jurisdiction, and not twice.
+        let gone = json!({"date": "2026-07", "legal_basis": "Quyết định tuyên bố mất tích của Tòa án"});
+        for who in ["officer", "admin", "client_read"] {
+            e.expect("post", &format!("{}/events/missing", p(HANOI)), who, Some(gone.clone()), 403).await;
+        }
+        let r = e.expect("post", &format!("{}/events/missing", p(HANOI)), "officer_hn", Some(gone.clone()), 200).await;
+        assert_eq!(r["updated"][0]["status"], json!({"code": "missing", "date": "2026-07"}));
+        let r = e.expect("post", &format!("{}/events/missing", p(HANOI)), "officer_hn", Some(gone), 422).await;
+        assert!(has_field(&r, "pin", "person.missing"), "{r}");
+
+        // Marriage and divorce: an officer of either spouse's area; nobody without the permission.
+        let wed = json!({"spouse_pin": WOMAN, "date": "2026-06-01"});
+        for who in ["officer_hn", "admin", "client_read", "client_search"] {
+            e.expect("post", &format!("{}/events/marriage", p(MAN)), who, Some(wed.clone()), 403).await;
+        }
+        e.expect("post", &format!("{}/events/marriage", p(MAN)), "client_events", Some(wed.clone()), 200).await;
+        for who in ["officer_hn", "admin", "client_read"] {
+            e.expect("post", &format!("{}/events/divorce", p(MAN)), who, Some(wed.clone()), 403).await;
+        }
+        let r = e
+            .expect(
+                "post",
+                &format!("{}/events/divorce", p(WOMAN)),
+                "officer",
+                Some(json!({"spouse_pin": MAN, "date": "2026-08-15"})),
+                200,
+            )
+            .await;
+        assert!(r["updated"].as_array().unwrap().iter().all(|u| u["marital_status"] == "divorced"), "{r}");
 
         // Corrections need a supervisor (or the events:correct scope).
         let fix = json!({"phone": "0912345678", "reason": "Bổ sung số điện thoại", "legal_basis": "Luật Căn cước 2023, Điều 9"});

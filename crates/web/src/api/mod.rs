@@ -90,6 +90,7 @@ pub enum Errors {
     /// Not allowed (role, scope or jurisdiction); nothing is revealed.
     #[response(status = 403)]
     Forbidden(ErrorBody),
+    /// No such person, case, client or unit.
     #[response(status = 404)]
     NotFound(ErrorBody),
     /// The data changed concurrently, or a unique name is taken.
@@ -104,8 +105,10 @@ pub enum Errors {
     /// Field errors, each with its rule in Vietnamese and English; nothing was changed.
     #[response(status = 422)]
     Invalid(ErrorBody),
+    /// Internal error; details are logged, never returned.
     #[response(status = 500)]
     Internal(ErrorBody),
+    /// The database is unavailable; retry later.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }
@@ -114,18 +117,25 @@ pub enum Errors {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only the derived OpenAPI description is used
 pub enum PublicErrors {
+    /// Malformed JSON.
     #[response(status = 400)]
     BadRequest(ErrorBody),
+    /// Wrong user name or password (the same answer for both).
     #[response(status = 401)]
     Unauthenticated(ErrorBody),
+    /// The body exceeds the size limit.
     #[response(status = 413)]
     PayloadTooLarge(ErrorBody),
+    /// The body is not `application/json`.
     #[response(status = 415)]
     UnsupportedMediaType(ErrorBody),
+    /// Field errors, each with its rule in Vietnamese and English.
     #[response(status = 422)]
     Invalid(ErrorBody),
+    /// Internal error; details are logged, never returned.
     #[response(status = 500)]
     Internal(ErrorBody),
+    /// The database is unavailable; retry later.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }
