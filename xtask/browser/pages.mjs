@@ -25,13 +25,13 @@ try {
   // A wrong password is refused with a message, and nothing else happens.
   await page.fill("input[name=username]", process.env.OFFICER_USER);
   await page.fill("input[name=password]", "not-the-password");
-  await page.click("form button[type=submit], form input[type=submit]");
+  await page.click("form[action='/login'] button[type=submit]");
   assert.match(page.url(), /\/login/);
   await shot(page, "02-login-refused");
 
   await page.fill("input[name=username]", process.env.OFFICER_USER);
   await page.fill("input[name=password]", process.env.OFFICER_PASSWORD);
-  await page.click("form button[type=submit], form input[type=submit]");
+  await page.click("form[action='/login'] button[type=submit]");
   await page.waitForLoadState("load");
   assert.doesNotMatch(page.url(), /\/login/);
   const cookies = await page.context().cookies();
@@ -41,8 +41,8 @@ try {
   assert.equal(session.sameSite, "Strict");
 
   // Search for a common surname and open the first record.
-  await page.fill("input[name=q]", "Nguyễn");
-  await page.click("form[role=search] button[type=submit], main form button[type=submit]");
+  await page.fill("form.search input[name=q]", "Nguyễn Văn");
+  await page.click("form.search button[type=submit]");
   await page.waitForLoadState("load");
   await shot(page, "03-search");
   const first = page.locator("a[href^='/persons/']").first();
