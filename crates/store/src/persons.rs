@@ -558,7 +558,7 @@ impl Store for SqlStore {
             .map_err(map_err)?,
             Db::Pg(pool) => sqlx::query_as(
                 "SELECT id, pin, name, name_folded, dob, sex, status FROM person \
-                 WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', $1) LIMIT $2",
+                 WHERE search_tsv @@ to_tsquery('simple', $1) LIMIT $2",
             )
             .bind(search::tsquery(q))
             .bind(cap)
