@@ -20,6 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 #[schema(example = json!({"unit": "2025:26743", "detail": "12 Lê Lợi"}))]
 pub struct AddressInput {
     /// Commune reference `<catalogue>:<code>`; new facts must use the 2025 catalogue.
+    #[schema(pattern = r"^(2025|legacy):[0-9]{5}$")]
     pub unit: Option<String>,
     /// House number, street, hamlet.
     pub detail: Option<String>,
@@ -29,6 +30,7 @@ pub struct AddressInput {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct PlaceInput {
     /// `2025:79`, `legacy:01`, `2025:26743`, …
+    #[schema(pattern = r"^(2025|legacy):[0-9]{2,5}$")]
     pub unit: Option<String>,
     /// ISO 3166 alpha-3 code for places abroad.
     pub country: Option<String>,
@@ -40,6 +42,7 @@ pub struct PlaceInput {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct RegistrationInput {
     /// 2025 commune reference, e.g. `2025:26743`.
+    #[schema(pattern = r"^2025:[0-9]{5}$")]
     pub unit: Option<String>,
     /// Country code of Circular 07/2016 (101–295), for births registered abroad.
     pub country_code: Option<u16>,
@@ -50,6 +53,7 @@ pub struct RegistrationInput {
 /// A parent: by PIN when in the register, otherwise by name.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct ParentInput {
+    #[schema(pattern = r"^[0-9]{12}$")]
     pub pin: Option<String>,
     /// NFC; required when no PIN is given.
     pub name: Option<String>,
@@ -77,6 +81,7 @@ pub struct BirthRequest {
     /// Name in Unicode NFC; decomposed text is refused (`name.not_nfc`).
     pub birth_name: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date_of_birth: Option<String>,
     /// `M` / `F` (also `Nam` / `Nữ`).
     pub sex: Option<String>,
@@ -228,9 +233,11 @@ fn meta(c: &mut Check, legal_basis: &Option<String>, reason: &Option<String>) ->
 #[schema(example = json!({"spouse_pin": "079193004321", "date": "2026-06-01",
     "legal_basis": "Luật Hôn nhân và gia đình 2014"}))]
 pub struct SpouseEventRequest {
-    /// The other spouse (`spouse_b` in field errors).
+    /// The other spouse.
+    #[schema(pattern = r"^[0-9]{12}$")]
     pub spouse_pin: Option<String>,
     /// `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub date: Option<String>,
     pub legal_basis: Option<String>,
     pub reason: Option<String>,
@@ -253,6 +260,7 @@ impl SpouseEventRequest {
 #[schema(example = json!({"date": "2026-08-01", "legal_basis": "Trích lục khai tử số 12/2026"}))]
 pub struct DatedEventRequest {
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")]
     pub date: Option<String>,
     pub legal_basis: Option<String>,
     pub reason: Option<String>,
@@ -461,6 +469,7 @@ pub struct NewClientRequest {
 #[into_params(parameter_in = Query)]
 pub struct PersonQuery {
     /// Show the record as it held on this date (`YYYY-MM-DD`).
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub as_of: Option<String>,
     /// Why the record is read; kept in the audit log (default `lookup`).
     pub purpose: Option<String>,
@@ -487,16 +496,20 @@ pub struct SearchParams {
     /// A PIN, or name words in any order (each may be a prefix; diacritics optional).
     pub q: Option<String>,
     /// Year of birth.
+    #[param(pattern = r"^[0-9]{4}$")]
     pub year: Option<String>,
     /// Date of birth `YYYY-MM-DD`.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     pub dob: Option<String>,
     /// `M` or `F`.
     pub sex: Option<String>,
     /// 2025 province code, e.g. `79`.
     pub province: Option<String>,
     /// Page number from 1 (default 1).
+    #[param(pattern = r"^[0-9]{1,5}$")]
     pub page: Option<String>,
     /// Results per page, 1–100 (default 20).
+    #[param(pattern = r"^[0-9]{1,3}$")]
     pub per_page: Option<String>,
 }
 

@@ -38,7 +38,7 @@ fn event_result(kind: &str, updated: &[StoredPerson]) -> Json<EventResult> {
 
 /// Reads one person, optionally as the record held on a date. Every read is audited.
 #[utoipa::path(get, path = "/api/v1/persons/{pin}", tag = "persons",
-    params(("pin" = String, Path, description = "Current or cancelled 12-digit PIN"), PersonQuery),
+    params(("pin" = String, Path, description = "Current or cancelled 12-digit PIN", pattern = r"^[0-9]{12}$"), PersonQuery),
     responses((status = 200, description = "The person", body = Person), Errors))]
 pub async fn person(
     caller: Caller,
@@ -54,7 +54,7 @@ pub async fn person(
 
 /// The change history of a person, newest first; reading it is audited.
 #[utoipa::path(get, path = "/api/v1/persons/{pin}/history", tag = "persons",
-    params(("pin" = String, Path, description = "Current or cancelled 12-digit PIN")),
+    params(("pin" = String, Path, description = "Current or cancelled 12-digit PIN", pattern = r"^[0-9]{12}$")),
     responses((status = 200, description = "Events that changed the record", body = History), Errors))]
 pub async fn history(
     caller: Caller,
@@ -177,7 +177,7 @@ const SPOUSE_FIELDS: &[(&str, &str)] = &[("spouse_a", "pin"), ("spouse_b", "spou
 
 /// Records a marriage between the person of the path and `spouse_pin`.
 #[utoipa::path(post, path = "/api/v1/persons/{pin}/events/marriage", tag = "events",
-    params(("pin" = String, Path, description = "PIN of one spouse")), request_body = SpouseEventRequest,
+    params(("pin" = String, Path, description = "PIN of one spouse", pattern = r"^[0-9]{12}$")), request_body = SpouseEventRequest,
     responses((status = 200, description = "Both records changed", body = EventResult), Errors))]
 pub async fn marriage(
     caller: Caller,
@@ -197,7 +197,7 @@ pub async fn marriage(
 
 /// Records a divorce between the person of the path and `spouse_pin`.
 #[utoipa::path(post, path = "/api/v1/persons/{pin}/events/divorce", tag = "events",
-    params(("pin" = String, Path, description = "PIN of one spouse")), request_body = SpouseEventRequest,
+    params(("pin" = String, Path, description = "PIN of one spouse", pattern = r"^[0-9]{12}$")), request_body = SpouseEventRequest,
     responses((status = 200, description = "Both records changed", body = EventResult), Errors))]
 pub async fn divorce(
     caller: Caller,
@@ -217,7 +217,7 @@ pub async fn divorce(
 
 /// Records a death; a surviving spouse becomes widowed in the same event.
 #[utoipa::path(post, path = "/api/v1/persons/{pin}/events/death", tag = "events",
-    params(("pin" = String, Path, description = "PIN of the deceased")), request_body = DatedEventRequest,
+    params(("pin" = String, Path, description = "PIN of the deceased", pattern = r"^[0-9]{12}$")), request_body = DatedEventRequest,
     responses((status = 200, description = "Records changed", body = EventResult), Errors))]
 pub async fn death(
     caller: Caller,
@@ -233,7 +233,7 @@ pub async fn death(
 
 /// Records a court's declaration that the person is missing.
 #[utoipa::path(post, path = "/api/v1/persons/{pin}/events/missing", tag = "events",
-    params(("pin" = String, Path, description = "PIN of the person")), request_body = DatedEventRequest,
+    params(("pin" = String, Path, description = "PIN of the person", pattern = r"^[0-9]{12}$")), request_body = DatedEventRequest,
     responses((status = 200, description = "Record changed", body = EventResult), Errors))]
 pub async fn missing(
     caller: Caller,
@@ -251,7 +251,7 @@ pub async fn missing(
 /// matches the PIN, a new PIN is established in the same transaction and the old one cancelled;
 /// relatives' links follow.
 #[utoipa::path(post, path = "/api/v1/persons/{pin}/events/correction", tag = "events",
-    params(("pin" = String, Path, description = "PIN of the person")), request_body = CorrectionRequest,
+    params(("pin" = String, Path, description = "PIN of the person", pattern = r"^[0-9]{12}$")), request_body = CorrectionRequest,
     responses((status = 200, description = "Records changed; the subject first, with its (new) PIN",
         body = EventResult), Errors))]
 pub async fn correction(
