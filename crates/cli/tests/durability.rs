@@ -45,7 +45,7 @@ fn start(data_dir: &Path, database_url: Option<&str>) -> (Child, SocketAddr) {
     if let Some(url) = database_url {
         cmd.args(["--database-url", url]);
     }
-    let child = cmd.spawn().expect("start dinhdanh serve");
+    let mut child = cmd.spawn().expect("start dinhdanh serve");
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if TcpStream::connect(addr).is_ok() && http(addr, "GET", "/healthz", None, None).0 == 200 {
@@ -53,6 +53,8 @@ fn start(data_dir: &Path, database_url: Option<&str>) -> (Child, SocketAddr) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("server did not become ready");
 }
 
@@ -70,10 +72,9 @@ fn login(addr: SocketAddr, data_dir: &Path) -> String {
 /// The first `pin` anywhere in a JSON document.
 fn find_pin(v: &serde_json::Value) -> Option<String> {
     match v {
-        serde_json::Value::Object(m) => m
-            .get("pin")
-            .and_then(|p| p.as_str().map(str::to_owned))
-            .or_else(|| m.values().find_map(find_pin)),
+        serde_json::Value::Object(m) => {
+            m.get("pin").and_then(|p| p.as_str().map(str::to_owned)).or_else(|| m.values().find_map(find_pin))
+        }
         serde_json::Value::Array(a) => a.iter().find_map(find_pin),
         _ => None,
     }

@@ -11,6 +11,7 @@ use dinhdanh_app::ports::{ImportBatch, StoreResult};
 use dinhdanh_domain::date::iso;
 use dinhdanh_domain::person::Person;
 use sqlx::PgConnection;
+use time::Date;
 use uuid::Uuid;
 
 /// Appends one field in PostgreSQL's COPY text format.
@@ -136,25 +137,42 @@ pub async fn import(db: &Db, batch: ImportBatch) -> StoreResult<()> {
     if let Some(e) = &batch.event {
         insert_event(&mut tx, e).await?;
     }
-    let persons: Vec<&Person> = batch.persons.iter().map(|n| &n.person).collect();
-    match &mut tx {
+    let rows: Vec<(&Person, Date)> = batch.persons.iter().map(|n| (&n.person, n.valid_from)).collect();
+    write_rows(&mut tx, &rows, &batch.audit, at, event_id).await?;
+    for k in &batch.cases {
+        insert_case(&mut tx, k).await?;
+    }
+    tx.commit().await
+}
+
+/// The rows an import writes for its persons: the register rows, the PIN registry rows and the
+/// audit lines.
+async fn write_rows(
+    tx: &mut Tx,
+    rows: &[(&Person, Date)],
+    audit: &[AuditEntry],
+    at: i64,
+    event_id: Option<Uuid>,
+) -> StoreResult<()> {
+    let persons: Vec<&Person> = rows.iter().map(|(p, _)| *p).collect();
+    match tx {
         Tx::Pg(t) => {
-            let rows: Vec<(&Person, String)> = batch.persons.iter().map(|n| (&n.person, iso(n.valid_from))).collect();
-            copy(t, PERSON_COPY, person_copy_rows(&rows, at, event_id)).await?;
+            let copy_rows: Vec<(&Person, String)> = rows.iter().map(|(p, d)| (*p, iso(*d))).collect();
+            copy(t, PERSON_COPY, person_copy_rows(&copy_rows, at, event_id)).await?;
             let mut reg = String::new();
             let at_s = at.to_string();
             for (pin, id, state) in registry_rows(&persons) {
                 row(&mut reg, &[Some(&pin), Some(&id.to_string()), Some(state), Some(&at_s), Some(&at_s)]);
             }
             copy(t, "COPY pin_registry (pin, person_id, state, reserved_at, changed_at) FROM STDIN", reg).await?;
-            copy(t, AUDIT_COPY, audit_copy_rows(&batch.audit)).await?;
+            copy(t, AUDIT_COPY, audit_copy_rows(audit)).await?;
         }
         Tx::Sqlite(_) => {
-            for n in &batch.persons {
-                insert_person(&mut tx, &n.person, n.valid_from, at, event_id).await?;
+            for (p, valid_from) in rows {
+                insert_person(tx, p, *valid_from, at, event_id).await?;
             }
             for (pin, id, state) in registry_rows(&persons) {
-                on_tx!(&mut tx, c => sqlx::query(
+                on_tx!(&mut *tx, c => sqlx::query(
                     "INSERT INTO pin_registry (pin, person_id, state, reserved_at, changed_at) VALUES ($1, $2, $3, $4, $4)",
                 )
                 .bind(pin)
@@ -162,32 +180,21 @@ pub async fn import(db: &Db, batch: ImportBatch) -> StoreResult<()> {
                 .bind(state)
                 .bind(at)
                 .execute(c)
-    .await
-    .map(|r| r.rows_affected())
-    .map_err(map_err)?);
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_err)?);
             }
-            insert_audit(&mut tx, &batch.audit).await?;
+            insert_audit(tx, audit).await?;
         }
     }
-    for k in &batch.cases {
-        insert_case(&mut tx, k).await?;
-    }
-    tx.commit().await
+    Ok(())
 }
 
-/// The benchmark ceiling: the same person rows, straight into the register table.
-pub async fn raw_load(db: &Db, persons: &[Person], at: i64) -> StoreResult<()> {
+/// The benchmark ceiling: the same rows an import writes (register, PIN registry, audit), loaded
+/// in one transaction per batch with no validation, duplicate look-ups or life-event record.
+pub async fn raw_load(db: &Db, persons: &[Person], audit: &[AuditEntry], at: i64) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    match &mut tx {
-        Tx::Pg(t) => {
-            let rows: Vec<(&Person, String)> = persons.iter().map(|p| (p, iso(p.date_of_birth.earliest()))).collect();
-            copy(t, PERSON_COPY, person_copy_rows(&rows, at, None)).await?;
-        }
-        Tx::Sqlite(_) => {
-            for p in persons {
-                insert_person(&mut tx, p, p.date_of_birth.earliest(), at, None).await?;
-            }
-        }
-    }
+    let rows: Vec<(&Person, Date)> = persons.iter().map(|p| (p, p.date_of_birth.earliest())).collect();
+    write_rows(&mut tx, &rows, audit, at, None).await?;
     tx.commit().await
 }

@@ -411,10 +411,15 @@ impl SqlStore {
         row.map(PersonRow::into_stored).transpose()
     }
 
-    /// Raw load of person rows into the register table alone (no registry, audit or checks):
-    /// the ceiling the import benchmark compares against.
-    pub async fn raw_load_persons(&self, persons: &[Person], at: time::OffsetDateTime) -> Result<(), StoreError> {
-        crate::bulk::raw_load(&self.db, persons, micros(at)).await
+    /// Raw load of the rows an import writes (register, PIN registry, audit), without any of the
+    /// import's checks: the ceiling the import benchmark compares against.
+    pub async fn raw_load_persons(
+        &self,
+        persons: &[Person],
+        audit: &[AuditEntry],
+        at: time::OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        crate::bulk::raw_load(&self.db, persons, audit, micros(at)).await
     }
 }
 

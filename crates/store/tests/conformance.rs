@@ -405,7 +405,7 @@ async fn search_pages_are_stable_and_broad_searches_refused() {
                 p
             })
             .collect();
-        t.store.raw_load_persons(&many, NOW).await.expect("load");
+        t.store.raw_load_persons(&many, &[], NOW).await.expect("load");
         let q = query(&["an", "nguyen"], Jurisdiction::National);
         assert!(matches!(t.store.search(&q).await, Err(StoreError::TooBroad)), "{e:?}: over the cap");
 
@@ -518,7 +518,7 @@ async fn export_scans_every_person_once_in_id_order() {
     for t in backends().await {
         let e = t.engine;
         let people: Vec<Person> = synth::persons(5, date!(2026 - 09 - 01), 25).collect();
-        t.store.raw_load_persons(&people, NOW).await.expect("load");
+        t.store.raw_load_persons(&people, &[], NOW).await.expect("load");
         let mut after = None;
         let mut seen = Vec::new();
         loop {
