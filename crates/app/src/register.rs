@@ -787,6 +787,19 @@ impl App {
         if !who.may_see_keys(&c.jurisdiction) {
             return Err(AppError::Forbidden);
         }
+        // A case shows the candidate's personal data, so opening it is a read like any other.
+        // The candidate is not (yet) in the register, so the line names the case, not a person.
+        let mut line = self.entry(
+            who,
+            AuditAction::Read,
+            None,
+            "adjudication_case",
+            "adjudication",
+            &self.config.read_legal_basis,
+            None,
+        );
+        line.detail = format!("case {id}");
+        self.store.record_access(vec![line]).await?;
         Ok(c)
     }
 

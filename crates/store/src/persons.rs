@@ -396,6 +396,15 @@ struct SummaryRow {
 }
 
 impl SqlStore {
+    /// Audit lines written so far (statistics, and tests that a use case left its trace).
+    pub async fn audit_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = on_read!(&self.db, c => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(c)
+            .await
+            .map_err(map_err)?);
+        Ok(n as u64)
+    }
+
     async fn fetch_person(
         &self,
         sql: &'static str,

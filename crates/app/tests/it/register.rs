@@ -94,6 +94,10 @@ async fn birth_links_parents_and_duplicates_go_to_adjudication() {
             Ok(BirthResult::NeedsAdjudication(id)) => id,
             other => panic!("{e:?}: expected adjudication, got {other:?}"),
         };
+        // Opening a case shows the candidate's data: the read leaves an audit line.
+        let lines = t.store.store.audit_count().await.expect("audit count");
+        t.app.case(&sup, case2).await.expect("open case");
+        assert_eq!(t.store.store.audit_count().await.expect("audit count"), lines + 1, "{e:?}");
         let decided = t.app.decide(&sup, case2, Decision::Create, "sinh đôi").await.expect("decide");
         assert_eq!(decided.status, CaseStatus::Created, "{e:?}");
         let twin = stored(&t, decided.person_id.expect("created person")).await;
