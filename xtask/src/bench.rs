@@ -11,7 +11,7 @@ pub fn run(root: &Path, extra: &[String]) -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "--locked", "-p", "dinhdanh-cli", "--bin", "dinhdanh"]);
     step(root, "build the release binary", build)?;
-    let mut bench = Command::new(root.join("target/release/dinhdanh"));
+    let mut bench = Command::new(crate::target_dir(root).join("release/dinhdanh"));
     bench.args(["bench", "--work-dir", "target/bench", "--json", "target/bench/results.json"]);
     if let Ok(url) = std::env::var("TEST_DATABASE_URL")
         && !url.trim().is_empty()

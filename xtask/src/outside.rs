@@ -54,7 +54,7 @@ pub fn start_server(root: &Path, demo: usize) -> Result<Server> {
     let mut build = cargo();
     build.args(["build", "--locked", "-p", "dinhdanh-cli", "--bin", "dinhdanh"]);
     step(root, "build the dinhdanh binary", build)?;
-    let exe = root.join("target/debug/dinhdanh");
+    let exe = crate::target_dir(root).join("debug/dinhdanh");
     let data_dir = root.join("target/xtask/outside-data");
     let _ = std::fs::remove_dir_all(&data_dir);
     std::fs::create_dir_all(&data_dir)?;
