@@ -162,11 +162,13 @@ pub enum Abo {
 impl BloodGroup {
     pub fn parse(s: &str) -> Result<Self, Rule> {
         let t = s.trim().to_ascii_uppercase();
-        let (abo, rh) = t.split_at(t.len().saturating_sub(1));
-        let rh_positive = match rh {
-            "+" => true,
-            "-" => false,
-            _ => return Err(Rule::BloodGroup),
+        // Split on characters, not bytes: the input is arbitrary text.
+        let (abo, rh_positive) = if let Some(abo) = t.strip_suffix('+') {
+            (abo, true)
+        } else if let Some(abo) = t.strip_suffix('-') {
+            (abo, false)
+        } else {
+            return Err(Rule::BloodGroup);
         };
         let abo = match abo {
             "A" => Abo::A,
