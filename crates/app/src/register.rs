@@ -174,6 +174,24 @@ impl App {
     ) -> AppResult<PersonView> {
         who.require(Permission::ReadPerson)?;
         let current = self.load(pin).await?;
+        self.audited_read(who, current, as_of, purpose).await
+    }
+
+    /// Reads a person named by internal id (adjudication cases name their matches so), with the
+    /// same checks and audit as [`App::person`].
+    pub async fn person_by_id(&self, who: &Principal, id: PersonId, purpose: Option<&str>) -> AppResult<PersonView> {
+        who.require(Permission::ReadPerson)?;
+        let current = self.store.person_by_id(id).await?.ok_or(AppError::NotFound)?;
+        self.audited_read(who, current, None, purpose).await
+    }
+
+    async fn audited_read(
+        &self,
+        who: &Principal,
+        current: StoredPerson,
+        as_of: Option<Date>,
+        purpose: Option<&str>,
+    ) -> AppResult<PersonView> {
         if !who.may_see(&current.person) {
             return Err(self.deny(who, current.person.id, purpose.unwrap_or("lookup")).await);
         }

@@ -149,9 +149,7 @@ async fn matches(state: &AppState, auth: &Auth, c: &AdjudicationCase) -> Result<
     let tr = auth.tr();
     let mut out = Vec::new();
     for id in &c.matches {
-        // The case names persons by internal id; the id only finds the PIN for the audited read.
-        let Some(found) = state.app.store.person_by_id(*id).await? else { continue };
-        match state.app.person(&auth.principal, &found.person.pin, None, Some("adjudication")).await {
+        match state.app.person_by_id(&auth.principal, *id, Some("adjudication")).await {
             Ok(v) => {
                 let p = v.stored.person;
                 out.push(MatchVm {
@@ -169,6 +167,8 @@ async fn matches(state: &AppState, auth: &Auth, c: &AdjudicationCase) -> Result<
                 sex: "",
                 status: String::new(),
             }),
+            // Persons are never deleted; a vanished match is simply not shown.
+            Err(AppError::NotFound) => continue,
             Err(e) => return Err(e),
         }
     }
