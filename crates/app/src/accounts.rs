@@ -152,7 +152,11 @@ impl App {
             self.store
                 .record_access(vec![self.account_audit(&as_principal, AuditAction::LoginFailed, detail.to_owned())])
                 .await?;
-            return Err(AppError::Unauthenticated);
+            return Err(if locked || officer.locked_until.is_some_and(|t| t > now) {
+                AppError::Locked
+            } else {
+                AppError::Unauthenticated
+            });
         }
         if officer.failed_logins != 0 || officer.locked_until.is_some() {
             officer.failed_logins = 0;

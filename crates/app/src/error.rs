@@ -16,6 +16,10 @@ pub enum AppError {
     /// Not logged in, or the credentials are wrong.
     #[error("unauthenticated")]
     Unauthenticated,
+    /// The account is locked after repeated failures. Interfaces that must not reveal which
+    /// accounts exist (the API) answer it exactly like `Unauthenticated`.
+    #[error("account locked")]
+    Locked,
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("service unavailable: {0}")]

@@ -853,6 +853,18 @@ async fn sessions_and_client_revocation() {
             .call("post", "/api/v1/auth/login", "none", Some(json!({"username": "nobody", "password": PASSWORD})))
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        let unknown = r.body.clone();
+
+        // A locked account answers exactly like a wrong password or an unknown name: the API
+        // does not reveal which accounts exist or are locked.
+        for _ in 0..e.t.app.config.lockout_threshold {
+            let wrong = json!({"username": "supervisor", "password": "sai mật khẩu rồi"});
+            e.call("post", "/api/v1/auth/login", "none", Some(wrong)).await;
+        }
+        let r = e
+            .call("post", "/api/v1/auth/login", "none", Some(json!({"username": "supervisor", "password": PASSWORD})))
+            .await;
+        assert_eq!((r.status, &r.body), (StatusCode::UNAUTHORIZED, &unknown), "{}", r.text);
 
         // Logout ends the session at once; API client tokens cannot log out.
         e.expect("post", "/api/v1/auth/logout", "client_read", None, 403).await;

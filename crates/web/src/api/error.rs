@@ -45,7 +45,8 @@ impl From<AppError> for ApiError {
             AppError::NotFound => ApiError::new(ErrorKind::NotFound),
             AppError::Conflict(rule) => ApiError::field(ErrorKind::Conflict, FieldErrorBody::rule("", rule)),
             AppError::Forbidden => ApiError::new(ErrorKind::Forbidden),
-            AppError::Unauthenticated => ApiError::new(ErrorKind::Unauthenticated),
+            // A lock is not revealed to API callers: same answer as a wrong password.
+            AppError::Unauthenticated | AppError::Locked => ApiError::new(ErrorKind::Unauthenticated),
             AppError::Invalid(inv) => inv.into(),
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "service unavailable");

@@ -144,7 +144,7 @@ pub(crate) fn app_error_page(auth: &Auth, e: AppError) -> Response {
     let status = match e {
         AppError::NotFound => StatusCode::NOT_FOUND,
         AppError::Forbidden => StatusCode::FORBIDDEN,
-        AppError::Unauthenticated => return Redirect::to("/login").into_response(),
+        AppError::Unauthenticated | AppError::Locked => return Redirect::to("/login").into_response(),
         AppError::Unavailable(ref m) => {
             tracing::warn!(error = %m, "page: service unavailable");
             StatusCode::SERVICE_UNAVAILABLE

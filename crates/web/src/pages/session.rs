@@ -159,15 +159,12 @@ pub(crate) async fn login(
             }
             res
         }
+        // Staff are told about a lock so they know waiting (not retyping) is the remedy.
+        Err(AppError::Locked) => {
+            login_page(&state, lang, StatusCode::UNAUTHORIZED, username, &f.next, Some("login.locked"))
+        }
         Err(AppError::Unauthenticated) => {
-            // The application answers every failure alike; a locked account is told apart here
-            // so the officer knows waiting (not retyping) is the remedy.
-            let locked = match state.app.store.officer_by_username(&username).await {
-                Ok(Some(o)) => o.locked_until.is_some_and(|t| t > state.app.clock.now()),
-                _ => false,
-            };
-            let msg = if locked { "login.locked" } else { "login.failed" };
-            login_page(&state, lang, StatusCode::UNAUTHORIZED, username, &f.next, Some(msg))
+            login_page(&state, lang, StatusCode::UNAUTHORIZED, username, &f.next, Some("login.failed"))
         }
         Err(e) => {
             tracing::error!(error = %e, "page: login failed");
