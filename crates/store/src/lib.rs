@@ -63,13 +63,7 @@ impl SqlStore {
             .await
             .map_err(db::map_err)?;
         c.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).await.map_err(db::map_err)?;
-        let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
-        let scheme_end = base.find("://").map_or(0, |i| i + 3);
-        let server = base[scheme_end..].find('/').map_or(base, |i| &base[..scheme_end + i]);
-        Ok(match query {
-            Some(q) => format!("{server}/{name}?{q}"),
-            None => format!("{server}/{name}"),
-        })
+        Ok(database_url(admin_url, name))
     }
 
     pub async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), StoreError> {
@@ -82,5 +76,29 @@ impl SqlStore {
             .await
             .map_err(db::map_err)?;
         Ok(())
+    }
+}
+
+/// `postgres://user@host:port/db?x` with the database replaced by `name`.
+fn database_url(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = base[scheme_end..].find('/').map_or(base, |i| &base[..scheme_end + i]);
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_url_replaces_only_the_database() {
+        assert_eq!(
+            super::database_url("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
+            "postgres://postgres@127.0.0.1:5432/t1"
+        );
+        assert_eq!(super::database_url("postgres://u@h/db?sslmode=disable", "t2"), "postgres://u@h/t2?sslmode=disable");
+        assert_eq!(super::database_url("postgres://u@h:1", "t3"), "postgres://u@h:1/t3");
     }
 }

@@ -86,12 +86,7 @@ impl Drop for TestStore {
             // so waiting for them would hang. `WITH (FORCE)` ends them instead.
             let _ = std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-                rt.block_on(async move {
-                    if let Ok(mut c) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
-                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                        let _ = sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(sql)).await;
-                    }
-                });
+                let _ = rt.block_on(SqlStore::drop_postgres_database(&admin_url, &name));
             })
             .join();
         }
@@ -119,13 +114,9 @@ impl TestStore {
         let mut suffix = [0u8; 8];
         rand::rngs::SysRng.try_fill_bytes(&mut suffix).expect("OS randomness");
         let name = format!("dinhdanh_test_{}", suffix.iter().map(|b| format!("{b:02x}")).collect::<String>());
-        let mut c = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+        let url = SqlStore::create_postgres_database(admin_url, &name)
             .await
             .expect("TEST_DATABASE_URL must point at a reachable PostgreSQL server");
-        sqlx::Executor::execute(&mut c, sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .expect("create test database");
-        let url = database_url(admin_url, &name);
         let store = SqlStore::open_postgres(&url, 16).await.expect("open PostgreSQL");
         store.migrate().await.expect("migrate PostgreSQL");
         TestStore {
@@ -141,23 +132,6 @@ impl TestStore {
 }
 
 use rand::TryRng as _;
-
-/// `postgres://user@host:port/db?x` with the database replaced by `name`.
-pub fn database_url(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let base = match base[scheme_end..].find('/') {
-        Some(i) => &base[..scheme_end + i],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
-}
 
 /// Every engine this run can test: SQLite, plus PostgreSQL when `TEST_DATABASE_URL` is set.
 pub async fn backends() -> Vec<TestStore> {
@@ -196,18 +170,5 @@ pub fn officer(role: Role, jurisdiction: &str) -> Principal {
         name: format!("test {} {jurisdiction}", role.code()),
         kind: PrincipalKind::Officer(role),
         jurisdiction: Jurisdiction::parse(jurisdiction).expect("jurisdiction"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_url_replaces_only_the_database() {
-        assert_eq!(
-            super::database_url("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(super::database_url("postgres://u@h/db?sslmode=disable", "t2"), "postgres://u@h/t2?sslmode=disable");
-        assert_eq!(super::database_url("postgres://u@h:1", "t3"), "postgres://u@h:1/t3");
     }
 }
