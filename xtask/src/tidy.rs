@@ -10,6 +10,7 @@ use std::process::Command;
 const LAYERS: &[(&str, &[&str], &[&str])] = &[
     ("dinhdanh-domain", &[], IO_CRATES),
     ("dinhdanh-crypto", &[], &["sqlx", "axum", "hyper", "askama", "utoipa"]),
+    ("dinhdanh-icao", &[], IO_CRATES),
     ("dinhdanh-synth", &["dinhdanh-domain"], IO_CRATES),
     ("dinhdanh-app", &["dinhdanh-domain", "dinhdanh-crypto"], &["sqlx", "axum", "hyper", "askama", "utoipa"]),
     ("dinhdanh-store", &["dinhdanh-domain", "dinhdanh-app"], &["axum", "hyper", "askama", "utoipa"]),
