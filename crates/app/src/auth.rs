@@ -33,12 +33,29 @@ impl Role {
     fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Officer => &[ReadPerson, Search, RegisterBirth, RecordCivilEvent],
-            Role::Supervisor => {
-                &[ReadPerson, Search, RegisterBirth, RecordCivilEvent, Correct, ReestablishPin, Adjudicate]
+            Role::Officer => {
+                &[ReadPerson, Search, RegisterBirth, RecordCivilEvent, ReadDossier, ReceiveDossier, ProcessDossier]
             }
+            Role::Supervisor => &[
+                ReadPerson,
+                Search,
+                RegisterBirth,
+                RecordCivilEvent,
+                Correct,
+                ReestablishPin,
+                Adjudicate,
+                ReadDossier,
+                ReceiveDossier,
+                ProcessDossier,
+                DecideDossier,
+                AssignDossier,
+            ],
             Role::Administrator => &[ManageOfficers, ManageClients],
         }
+    }
+    /// Whether the role carries a permission (to check an officer who is not the caller).
+    pub fn grants(self, p: Permission) -> bool {
+        self.permissions().contains(&p)
     }
 }
 
@@ -93,6 +110,13 @@ pub enum Permission {
     ManageClients,
     /// Bulk import and export; only the operator's command line has it.
     BulkData,
+    /// Dossiers of procedures: open and list them, receive them, take the processing steps,
+    /// decide (approve or refuse), assign them to officers.
+    ReadDossier,
+    ReceiveDossier,
+    ProcessDossier,
+    DecideDossier,
+    AssignDossier,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,9 @@ pub mod error;
 pub mod import;
 pub mod ports;
 pub mod register;
+pub mod workflow;
 
+use dinhdanh_domain::calendar::WorkingCalendar;
 use dinhdanh_domain::events::PinCodePolicy;
 use ports::{Clock, Rng, Store};
 use std::sync::Arc;
@@ -33,6 +35,10 @@ pub struct AppConfig {
     pub hash_concurrency: usize,
     /// How long a resolved API token is trusted before it is looked up again.
     pub client_cache_ttl: time::Duration,
+    /// Days off of state offices, for procedure deadlines in working days.
+    pub calendar: Arc<WorkingCalendar>,
+    /// The kinds of dossier the service accepts (see [`workflow`]).
+    pub dossier_kinds: Vec<&'static workflow::DossierKind>,
 }
 
 impl Default for AppConfig {
@@ -45,6 +51,8 @@ impl Default for AppConfig {
             lockout_duration: time::Duration::minutes(15),
             hash_concurrency: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
             client_cache_ttl: time::Duration::seconds(10),
+            calendar: Arc::new(WorkingCalendar::embedded().clone()),
+            dossier_kinds: workflow::builtin_kinds(),
         }
     }
 }

@@ -280,6 +280,8 @@ pub struct ChangeSet {
     /// A decided case replaces the pending one; the store checks it was still pending.
     pub decided_case: Option<AdjudicationCase>,
     pub audit: Vec<AuditEntry>,
+    /// Dossiers received or moved by the use case, each with its log line.
+    pub dossiers: Vec<crate::workflow::DossierChange>,
 }
 
 /// A search as the store runs it: every condition must hold.
@@ -365,7 +367,7 @@ pub struct ImportBatch {
 
 /// The persistence port. Every method that writes does so in one transaction, audit included.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + crate::workflow::DossierStore {
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.
     async fn person_by_pin(&self, pin: &PersonalNumber) -> StoreResult<Option<StoredPerson>>;

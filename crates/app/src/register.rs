@@ -499,6 +499,7 @@ impl App {
                 new_case: None,
                 decided_case: case,
                 audit,
+                ..Default::default()
             };
             match self.store.commit(changes).await {
                 Ok(()) => return self.store.person_by_id(id).await?.ok_or(AppError::NotFound),

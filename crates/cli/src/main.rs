@@ -31,6 +31,10 @@ pub struct Storage {
     /// `postgres://…` to use PostgreSQL; by default SQLite in the data directory.
     #[arg(long, env = "DINHDANH_DATABASE_URL")]
     database_url: Option<String>,
+    /// Holiday calendar of state offices (format of crates/domain/data/holidays-vn.tsv), replacing
+    /// the built-in one: how operators add a year without a new release.
+    #[arg(long, env = "DINHDANH_HOLIDAYS")]
+    holidays: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -164,9 +168,34 @@ impl Storage {
     }
 
     pub async fn app(&self) -> anyhow::Result<(Arc<App>, Arc<SqlStore>)> {
+        let mut config = AppConfig::default();
+        if let Some(path) = &self.holidays {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+            let calendar = dinhdanh_domain::calendar::WorkingCalendar::parse(&text)
+                .with_context(|| format!("holiday calendar {}", path.display()))?;
+            config.calendar = Arc::new(calendar);
+        }
+        warn_uncovered_years(&config.calendar);
         let store = self.open().await?;
-        let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), AppConfig::default());
+        let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config);
         Ok((Arc::new(app), store))
+    }
+}
+
+/// Deadlines cannot be counted in a year the holiday calendar lacks; say so well before it starts.
+fn warn_uncovered_years(calendar: &dinhdanh_domain::calendar::WorkingCalendar) {
+    use dinhdanh_app::ports::Clock;
+    let today = SystemClock.today();
+    if !calendar.covers(today.year()) {
+        tracing::error!(
+            year = today.year(),
+            "the holiday calendar has no data for this year: dossiers cannot be received"
+        );
+    } else if today.month() >= time::Month::October && !calendar.covers(today.year() + 1) {
+        tracing::warn!(
+            year = today.year() + 1,
+            "the holiday calendar has no data for next year yet: add it (--holidays) before deadlines reach it"
+        );
     }
 }
 

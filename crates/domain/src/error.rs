@@ -152,6 +152,14 @@ rules! {
     Scope => "scope.invalid", "Phạm vi quyền không hợp lệ.", "The scope is not valid.";
     Decision => "adjudication.decision", "Quyết định phải là create (tạo mới) hoặc duplicate (trùng).", "The decision is create or duplicate.";
     AlreadyDecided => "adjudication.decided", "Hồ sơ này đã được xử lý.", "This case has already been decided.";
+    // Dossiers (the workflow of procedures) and their deadlines.
+    DossierKind => "dossier.kind", "Loại hồ sơ không hợp lệ.", "The kind of dossier is not valid.";
+    DossierAction => "dossier.action", "Không thể thực hiện bước này ở trạng thái hiện tại của hồ sơ.", "This step is not allowed in the dossier's current state.";
+    DossierNoteRequired => "dossier.note_required", "Bước này cần ghi rõ lý do.", "This step needs a reason.";
+    DossierChanged => "dossier.changed", "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại.", "The dossier was changed by someone else; reload it and try again.";
+    DossierAssignee => "dossier.assignee", "Không thể giao hồ sơ cho cán bộ này (không tồn tại, đã khóa hoặc ngoài địa bàn).", "The dossier cannot be assigned to this officer (unknown, inactive or outside the area).";
+    ApplicantRelation => "applicant.relation", "Quan hệ của người nộp hồ sơ không hợp lệ.", "The applicant's relation is not valid.";
+    CalendarNotCovered => "calendar.not_covered", "Lịch ngày nghỉ chưa có dữ liệu cho năm này nên không tính được thời hạn.", "The holiday calendar has no data for this year, so the deadline cannot be computed.";
 }
 
 impl fmt::Display for Rule {

@@ -4,6 +4,7 @@
 //! `dinhdanh-api`, persistence formats in `dinhdanh-store`; both convert explicitly.
 
 pub mod admin;
+pub mod calendar;
 pub mod card;
 pub mod codes;
 pub mod date;

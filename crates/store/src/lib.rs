@@ -7,6 +7,7 @@ mod accounts;
 mod bulk;
 pub mod codec;
 pub mod db;
+mod dossiers;
 mod persons;
 pub mod search;
 

@@ -706,6 +706,9 @@ impl Store for SqlStore {
                 return Err(StoreError::Conflict);
             }
         }
+        for d in &cs.dossiers {
+            crate::dossiers::write(&mut tx, d).await?;
+        }
         insert_audit(&mut tx, &cs.audit).await?;
         tx.commit().await
     }

@@ -16,6 +16,9 @@ use time::macros::{date, datetime};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+#[path = "conformance/dossiers.rs"]
+mod dossiers;
+
 const NOW: OffsetDateTime = datetime!(2026-09-01 03:00 UTC);
 
 fn actor() -> ActorRef {

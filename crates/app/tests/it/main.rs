@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod import;
 mod register;
+mod workflow;
 
 use dinhdanh_app::AppError;
 use dinhdanh_app::audit::{AuditAction, AuditEntry};
