@@ -12,10 +12,18 @@ const LAYERS: &[(&str, &[&str], &[&str])] = &[
     ("dinhdanh-crypto", &[], &["sqlx", "axum", "hyper", "askama", "utoipa"]),
     ("dinhdanh-icao", &[], IO_CRATES),
     ("dinhdanh-synth", &["dinhdanh-domain"], IO_CRATES),
-    ("dinhdanh-app", &["dinhdanh-domain", "dinhdanh-crypto"], &["sqlx", "axum", "hyper", "askama", "utoipa"]),
+    (
+        "dinhdanh-app",
+        &["dinhdanh-domain", "dinhdanh-crypto", "dinhdanh-icao"],
+        &["sqlx", "axum", "hyper", "askama", "utoipa"],
+    ),
     ("dinhdanh-store", &["dinhdanh-domain", "dinhdanh-app"], &["axum", "hyper", "askama", "utoipa"]),
     ("dinhdanh-api", &["dinhdanh-domain"], &["sqlx", "tokio", "axum", "hyper", "askama"]),
-    ("dinhdanh-web", &["dinhdanh-domain", "dinhdanh-crypto", "dinhdanh-app", "dinhdanh-api"], &["sqlx"]),
+    (
+        "dinhdanh-web",
+        &["dinhdanh-domain", "dinhdanh-crypto", "dinhdanh-icao", "dinhdanh-app", "dinhdanh-api"],
+        &["sqlx"],
+    ),
 ];
 
 /// Crates that do I/O or know a protocol; the pure core must not see them.

@@ -7,8 +7,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cards;
 pub mod error;
 pub mod import;
+pub mod pki;
 pub mod ports;
 pub mod register;
 pub mod workflow;
@@ -65,11 +67,23 @@ pub struct App {
     pub config: AppConfig,
     hash_permits: Arc<tokio::sync::Semaphore>,
     client_cache: accounts::ClientCache,
+    /// The CSCA, document signer and CRL that sign card chip data; `None` until configured.
+    card_pki: Option<Arc<pki::CardPki>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>, config: AppConfig) -> Self {
         let hash_permits = Arc::new(tokio::sync::Semaphore::new(config.hash_concurrency.max(1)));
-        App { store, clock, rng, config, hash_permits, client_cache: Default::default() }
+        App { store, clock, rng, config, hash_permits, client_cache: Default::default(), card_pki: None }
+    }
+
+    /// Gives the application the card PKI (the command line loads or creates it).
+    pub fn with_card_pki(mut self, pki: Arc<pki::CardPki>) -> Self {
+        self.card_pki = Some(pki);
+        self
+    }
+
+    pub fn card_pki(&self) -> AppResult<&Arc<pki::CardPki>> {
+        self.card_pki.as_ref().ok_or_else(|| AppError::Unavailable("the card PKI is not configured".into()))
     }
 }

@@ -6,8 +6,12 @@
 //! exchanged within two years before a milestone is valid until the following one; after the
 //! last milestone a card has no expiry ("không thời hạn"), so a card issued from the 58th
 //! birthday on never expires. Birthdays on 29 February fall on 28 February in other years.
+//!
+//! Also which applications (first issue, exchange, re-issue) are allowed when, and the status
+//! of a produced card.
 
 use crate::date::{age_between, anniversary};
+use crate::error::Rule;
 use time::Date;
 
 /// The age rules of one legal regime.
@@ -56,6 +60,201 @@ impl CardRules {
 impl Default for CardRules {
     fn default() -> Self {
         Self::identity_law_2023()
+    }
+}
+
+/// Why a card is applied for (Identity Law 2023 Art. 23-24).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ApplicationKind {
+    /// First card (mandatory from 14, on request under 14).
+    FirstIssue,
+    /// Exchange at a milestone age (14, 25, 40, 60).
+    ExchangeAge,
+    /// Exchange after a change of name or date of birth.
+    ExchangeDataChange,
+    /// Exchange of a damaged card.
+    ExchangeDamaged,
+    /// Exchange after the PIN was re-established.
+    ExchangePinReestablished,
+    /// Exchange on request after the administrative units were rearranged (printed place names).
+    ExchangeUnitReform,
+    /// Re-issue after the card was lost.
+    ReissueLost,
+}
+
+impl ApplicationKind {
+    pub const ALL: [ApplicationKind; 7] = [
+        ApplicationKind::FirstIssue,
+        ApplicationKind::ExchangeAge,
+        ApplicationKind::ExchangeDataChange,
+        ApplicationKind::ExchangeDamaged,
+        ApplicationKind::ExchangePinReestablished,
+        ApplicationKind::ExchangeUnitReform,
+        ApplicationKind::ReissueLost,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            ApplicationKind::FirstIssue => "first_issue",
+            ApplicationKind::ExchangeAge => "exchange_age",
+            ApplicationKind::ExchangeDataChange => "exchange_data_change",
+            ApplicationKind::ExchangeDamaged => "exchange_damaged",
+            ApplicationKind::ExchangePinReestablished => "exchange_pin_reestablished",
+            ApplicationKind::ExchangeUnitReform => "exchange_unit_reform",
+            ApplicationKind::ReissueLost => "reissue_lost",
+        }
+    }
+    pub fn parse(s: &str) -> Result<Self, Rule> {
+        Self::ALL.into_iter().find(|k| k.code() == s.trim()).ok_or(Rule::CardApplicationKind)
+    }
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            ApplicationKind::FirstIssue => "Cấp lần đầu",
+            ApplicationKind::ExchangeAge => "Cấp đổi khi đủ tuổi",
+            ApplicationKind::ExchangeDataChange => "Cấp đổi do thay đổi họ tên, ngày sinh",
+            ApplicationKind::ExchangeDamaged => "Cấp đổi do thẻ bị hư hỏng",
+            ApplicationKind::ExchangePinReestablished => "Cấp đổi do xác lập lại số định danh",
+            ApplicationKind::ExchangeUnitReform => "Cấp đổi do sắp xếp đơn vị hành chính",
+            ApplicationKind::ReissueLost => "Cấp lại do bị mất",
+        }
+    }
+    /// Does this kind replace a card the person holds?
+    pub fn replaces_a_card(self) -> bool {
+        self != ApplicationKind::FirstIssue
+    }
+}
+
+/// The status of a produced card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CardStatus {
+    Active,
+    /// Reported lost: revoked at once, never valid again.
+    Lost,
+    /// Revoked for another reason (the holder died, the PIN was re-established, fraud).
+    Revoked,
+    /// Past its expiry date.
+    Expired,
+    /// A newer card was delivered.
+    Replaced,
+}
+
+impl CardStatus {
+    pub const ALL: [CardStatus; 5] =
+        [CardStatus::Active, CardStatus::Lost, CardStatus::Revoked, CardStatus::Expired, CardStatus::Replaced];
+    pub fn code(self) -> &'static str {
+        match self {
+            CardStatus::Active => "active",
+            CardStatus::Lost => "lost",
+            CardStatus::Revoked => "revoked",
+            CardStatus::Expired => "expired",
+            CardStatus::Replaced => "replaced",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+    pub fn name_vi(self) -> &'static str {
+        match self {
+            CardStatus::Active => "Đang có hiệu lực",
+            CardStatus::Lost => "Đã báo mất",
+            CardStatus::Revoked => "Đã thu hồi",
+            CardStatus::Expired => "Hết hạn",
+            CardStatus::Replaced => "Đã được thay thế",
+        }
+    }
+}
+
+/// A card the person holds, as the rules need to see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HeldCard {
+    /// The stored status (active, lost, revoked, replaced); expiry is computed from `expires_on`.
+    pub status: CardStatus,
+    pub issued_on: Date,
+    pub expires_on: Option<Date>,
+    /// Was the card issued under the person's current PIN?
+    pub current_pin: bool,
+}
+
+impl HeldCard {
+    /// The status on `today`: an active card past its expiry is expired.
+    pub fn status_on(&self, today: Date) -> CardStatus {
+        match (self.status, self.expires_on) {
+            (CardStatus::Active, Some(e)) if today >= e => CardStatus::Expired,
+            (s, _) => s,
+        }
+    }
+
+    pub fn is_valid_on(&self, today: Date) -> bool {
+        self.status_on(today) == CardStatus::Active
+    }
+}
+
+/// What the application rules look at.
+#[derive(Clone, Copy, Debug)]
+pub struct ApplicationFacts<'a> {
+    pub date_of_birth: Date,
+    pub alive: bool,
+    pub missing: bool,
+    /// The newest card, if any.
+    pub card: Option<&'a HeldCard>,
+    pub has_open_application: bool,
+    pub today: Date,
+}
+
+impl CardRules {
+    /// May the person apply for a card of `kind` today? The error names the rule broken.
+    pub fn check_application(&self, kind: ApplicationKind, f: &ApplicationFacts<'_>) -> Result<(), Rule> {
+        if !f.alive {
+            return Err(Rule::PersonDead);
+        }
+        if f.missing {
+            return Err(Rule::PersonMissing);
+        }
+        if f.has_open_application {
+            return Err(Rule::CardApplicationOpen);
+        }
+        let valid_card = f.card.filter(|c| c.is_valid_on(f.today));
+        match kind {
+            ApplicationKind::FirstIssue => {
+                if valid_card.is_some() {
+                    return Err(Rule::CardAlreadyHeld);
+                }
+                if f.card.is_some() {
+                    // Someone who held a card applies for an exchange or a re-issue.
+                    return Err(Rule::CardNotFirst);
+                }
+                Ok(())
+            }
+            ApplicationKind::ReissueLost => match f.card {
+                Some(c) if matches!(c.status_on(f.today), CardStatus::Active | CardStatus::Lost) => Ok(()),
+                _ => Err(Rule::CardNoneToReplace),
+            },
+            ApplicationKind::ExchangeAge => {
+                let Some(card) = f.card.filter(|c| c.status != CardStatus::Lost && c.status != CardStatus::Revoked)
+                else {
+                    return Err(Rule::CardNoneToReplace);
+                };
+                // From two years before the milestone the new card skips it; earlier, an
+                // exchange would change nothing.
+                match card.expires_on {
+                    Some(e) if f.today >= anniversary(e, e.year() - self.lead_years) => Ok(()),
+                    _ => Err(Rule::CardExchangeTooEarly),
+                }
+            }
+            ApplicationKind::ExchangePinReestablished => match valid_card {
+                Some(c) if !c.current_pin => Ok(()),
+                Some(_) => Err(Rule::NothingToReestablish),
+                None => Err(Rule::CardNoneToReplace),
+            },
+            ApplicationKind::ExchangeDataChange
+            | ApplicationKind::ExchangeDamaged
+            | ApplicationKind::ExchangeUnitReform => {
+                if valid_card.is_some() {
+                    Ok(())
+                } else {
+                    Err(Rule::CardNoneToReplace)
+                }
+            }
+        }
     }
 }
 
@@ -110,5 +309,78 @@ mod tests {
         assert!(r.is_mandatory(dob, date!(2026 - 03 - 01)));
         assert!(!r.needs_photo(dob, date!(2018 - 02 - 28)));
         assert!(r.needs_photo(dob, date!(2018 - 03 - 01)));
+    }
+
+    fn held(status: CardStatus, issued: Date, expires: Option<Date>) -> HeldCard {
+        HeldCard { status, issued_on: issued, expires_on: expires, current_pin: true }
+    }
+
+    #[test]
+    fn application_rules_table() {
+        let r = CardRules::identity_law_2023();
+        let dob = date!(2000 - 05 - 14);
+        let today = date!(2026 - 11 - 30);
+        let valid = held(CardStatus::Active, date!(2023 - 06 - 01), Some(date!(2040 - 05 - 14)));
+        let expired = held(CardStatus::Active, date!(2014 - 06 - 01), Some(date!(2025 - 05 - 14)));
+        let near_40 = held(CardStatus::Active, date!(2023 - 06 - 01), Some(date!(2027 - 05 - 14)));
+        let lost = held(CardStatus::Lost, date!(2023 - 06 - 01), Some(date!(2040 - 05 - 14)));
+        let old_pin = HeldCard { current_pin: false, ..valid };
+        use ApplicationKind as K;
+        // (kind, card, open application, alive, missing, expected)
+        // (kind, card, open application, alive, missing, expected)
+        type Row<'a> = (K, Option<&'a HeldCard>, bool, bool, bool, Result<(), Rule>);
+        let table: &[Row<'_>] = &[
+            (K::FirstIssue, None, false, true, false, Ok(())),
+            (K::FirstIssue, Some(&valid), false, true, false, Err(Rule::CardAlreadyHeld)),
+            (K::FirstIssue, Some(&expired), false, true, false, Err(Rule::CardNotFirst)),
+            (K::FirstIssue, None, true, true, false, Err(Rule::CardApplicationOpen)),
+            (K::FirstIssue, None, false, false, false, Err(Rule::PersonDead)),
+            (K::FirstIssue, None, false, true, true, Err(Rule::PersonMissing)),
+            (K::ExchangeAge, Some(&expired), false, true, false, Ok(())),
+            (K::ExchangeAge, Some(&near_40), false, true, false, Ok(())),
+            (K::ExchangeAge, Some(&valid), false, true, false, Err(Rule::CardExchangeTooEarly)),
+            (K::ExchangeAge, None, false, true, false, Err(Rule::CardNoneToReplace)),
+            (K::ExchangeAge, Some(&lost), false, true, false, Err(Rule::CardNoneToReplace)),
+            (K::ExchangeDamaged, Some(&valid), false, true, false, Ok(())),
+            (K::ExchangeDamaged, Some(&expired), false, true, false, Err(Rule::CardNoneToReplace)),
+            (K::ExchangeDataChange, Some(&valid), false, true, false, Ok(())),
+            (K::ExchangeUnitReform, Some(&valid), false, true, false, Ok(())),
+            (K::ExchangeUnitReform, Some(&valid), true, true, false, Err(Rule::CardApplicationOpen)),
+            (K::ExchangePinReestablished, Some(&old_pin), false, true, false, Ok(())),
+            (K::ExchangePinReestablished, Some(&valid), false, true, false, Err(Rule::NothingToReestablish)),
+            (K::ReissueLost, Some(&lost), false, true, false, Ok(())),
+            (K::ReissueLost, Some(&valid), false, true, false, Ok(())),
+            (K::ReissueLost, Some(&expired), false, true, false, Err(Rule::CardNoneToReplace)),
+            (K::ReissueLost, None, false, true, false, Err(Rule::CardNoneToReplace)),
+            (K::ReissueLost, Some(&lost), false, false, false, Err(Rule::PersonDead)),
+        ];
+        for (kind, card, open, alive, missing, expected) in table {
+            let facts = ApplicationFacts {
+                date_of_birth: dob,
+                alive: *alive,
+                missing: *missing,
+                card: *card,
+                has_open_application: *open,
+                today,
+            };
+            assert_eq!(r.check_application(*kind, &facts), *expected, "{kind:?} with {card:?}");
+        }
+    }
+
+    #[test]
+    fn card_status_on_a_day() {
+        let c = held(CardStatus::Active, date!(2014 - 06 - 01), Some(date!(2025 - 05 - 14)));
+        assert_eq!(c.status_on(date!(2025 - 05 - 13)), CardStatus::Active);
+        assert_eq!(c.status_on(date!(2025 - 05 - 14)), CardStatus::Expired);
+        let forever = held(CardStatus::Active, date!(2060 - 06 - 01), None);
+        assert_eq!(forever.status_on(date!(2099 - 01 - 01)), CardStatus::Active);
+        let lost = held(CardStatus::Lost, date!(2020 - 01 - 01), Some(date!(2030 - 01 - 01)));
+        assert_eq!(lost.status_on(date!(2021 - 01 - 01)), CardStatus::Lost);
+        for s in CardStatus::ALL {
+            assert_eq!(CardStatus::parse(s.code()), Some(s));
+        }
+        for k in ApplicationKind::ALL {
+            assert_eq!(ApplicationKind::parse(k.code()), Ok(k));
+        }
     }
 }

@@ -160,6 +160,21 @@ rules! {
     DossierAssignee => "dossier.assignee", "Không thể giao hồ sơ cho cán bộ này (không tồn tại, đã khóa hoặc ngoài địa bàn).", "The dossier cannot be assigned to this officer (unknown, inactive or outside the area).";
     ApplicantRelation => "applicant.relation", "Quan hệ của người nộp hồ sơ không hợp lệ.", "The applicant's relation is not valid.";
     CalendarNotCovered => "calendar.not_covered", "Lịch ngày nghỉ chưa có dữ liệu cho năm này nên không tính được thời hạn.", "The holiday calendar has no data for this year, so the deadline cannot be computed.";
+    // Identity cards and the identity store.
+    CardApplicationKind => "card.application_kind", "Loại hồ sơ cấp thẻ không hợp lệ.", "The kind of card application is not valid.";
+    CardApplicationOpen => "card.application_open", "Người này đang có hồ sơ cấp thẻ chưa giải quyết xong.", "This person already has an open card application.";
+    CardAlreadyHeld => "card.already_held", "Người này đang có thẻ căn cước còn hiệu lực; không cấp lần đầu.", "This person already holds a valid identity card; a first issue is refused.";
+    CardNotFirst => "card.not_first", "Người này đã từng được cấp thẻ; hãy nộp hồ sơ cấp đổi hoặc cấp lại.", "This person has held a card before; apply for an exchange or a re-issue.";
+    CardNoneToReplace => "card.none_to_replace", "Người này không có thẻ phù hợp để cấp đổi hoặc cấp lại.", "This person holds no card that this exchange or re-issue could replace.";
+    CardExchangeTooEarly => "card.exchange_too_early", "Chưa đến thời hạn cấp đổi theo độ tuổi (từ 2 năm trước mốc tuổi).", "Too early for the exchange at a milestone age (possible from two years before it).";
+    CardFaceRequired => "card.face_required", "Cần ảnh chân dung (người từ đủ 6 tuổi) trước khi phê duyệt.", "A face image is needed (holders aged 6 and over) before approval.";
+    CardNotActive => "card.not_active", "Thẻ này không còn hiệu lực.", "This card is no longer valid.";
+    CardDocumentNumber => "card.document_number", "Số thẻ trong MRZ gồm 9 chữ số (9 số cuối của số định danh).", "The document number has 9 digits (the last 9 of the identification number).";
+    BiometricKind => "biometric.kind", "Loại sinh trắc học phải là face hoặc finger.1 … finger.10.", "The biometric kind is face or finger.1 … finger.10.";
+    FaceNotJpeg => "biometric.face_format", "Ảnh chân dung phải là tệp JPEG.", "The face image must be a JPEG file.";
+    FaceTooLarge => "biometric.face_size", "Ảnh chân dung không được lớn hơn 512 KiB.", "The face image must not exceed 512 KiB.";
+    FaceDimensions => "biometric.face_dimensions", "Ảnh chân dung phải là ảnh dọc, từ 240 × 320 đến 4000 × 4000 điểm ảnh.", "The face image must be portrait, from 240 × 320 to 4000 × 4000 pixels.";
+    FingerprintData => "biometric.fingerprint", "Vân tay phải là ảnh JPEG/PNG hoặc mẫu ISO/IEC 19794-2 hợp lệ, tối đa 1 MiB.", "A fingerprint is a JPEG/PNG image or a valid ISO/IEC 19794-2 template of at most 1 MiB.";
 }
 
 impl fmt::Display for Rule {

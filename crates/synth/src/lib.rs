@@ -3,6 +3,8 @@
 //! with their diacritics. The same seed always gives the same people, so benchmarks and demos
 //! are repeatable. None of these people exist; the names are common given names and surnames.
 
+pub mod face;
+
 use dinhdanh_domain::admin::{Catalogue, UnitRef, catalogue};
 use dinhdanh_domain::codes::{Ethnicity, Nationality, Phone, Religion};
 use dinhdanh_domain::date::PartialDate;

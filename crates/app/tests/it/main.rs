@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod cards;
 mod import;
 mod register;
 mod workflow;
