@@ -33,9 +33,17 @@ impl Role {
     fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Officer => {
-                &[ReadPerson, Search, RegisterBirth, RecordCivilEvent, ReadDossier, ReceiveDossier, ProcessDossier]
-            }
+            Role::Officer => &[
+                ReadPerson,
+                Search,
+                RegisterBirth,
+                RecordCivilEvent,
+                ReadDossier,
+                ReceiveDossier,
+                ProcessDossier,
+                CaptureBiometrics,
+                ReportCardLost,
+            ],
             Role::Supervisor => &[
                 ReadPerson,
                 Search,
@@ -49,6 +57,11 @@ impl Role {
                 ProcessDossier,
                 DecideDossier,
                 AssignDossier,
+                CaptureBiometrics,
+                ReadBiometrics,
+                ReportCardLost,
+                RevokeCard,
+                ExportCard,
             ],
             Role::Administrator => &[ManageOfficers, ManageClients],
         }
@@ -67,11 +80,22 @@ pub enum Scope {
     EventsWrite,
     EventsCorrect,
     Adjudication,
+    /// A relying party asks whether a card is valid (status only).
+    CardsStatus,
+    /// A relying party has chip data it read checked by passive authentication.
+    CardsVerify,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] =
-        [Scope::PersonsRead, Scope::PersonsSearch, Scope::EventsWrite, Scope::EventsCorrect, Scope::Adjudication];
+    pub const ALL: [Scope; 7] = [
+        Scope::PersonsRead,
+        Scope::PersonsSearch,
+        Scope::EventsWrite,
+        Scope::EventsCorrect,
+        Scope::Adjudication,
+        Scope::CardsStatus,
+        Scope::CardsVerify,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             Scope::PersonsRead => "persons:read",
@@ -79,6 +103,8 @@ impl Scope {
             Scope::EventsWrite => "events:write",
             Scope::EventsCorrect => "events:correct",
             Scope::Adjudication => "adjudication",
+            Scope::CardsStatus => "cards:status",
+            Scope::CardsVerify => "cards:verify",
         }
     }
     pub fn parse(s: &str) -> Result<Self, Rule> {
@@ -92,6 +118,8 @@ impl Scope {
             Scope::EventsWrite => &[RegisterBirth, RecordCivilEvent],
             Scope::EventsCorrect => &[Correct, ReestablishPin],
             Scope::Adjudication => &[Adjudicate],
+            Scope::CardsStatus => &[CardStatus],
+            Scope::CardsVerify => &[VerifyCard],
         }
     }
 }
@@ -117,6 +145,16 @@ pub enum Permission {
     ProcessDossier,
     DecideDossier,
     AssignDossier,
+    /// Identity store: capture face and fingerprints; open them (supervisors and production).
+    CaptureBiometrics,
+    ReadBiometrics,
+    /// Cards: report one lost (revoked at once), revoke one, export its chip data, answer a
+    /// relying party's status question, verify chip data a relying party read.
+    ReportCardLost,
+    RevokeCard,
+    ExportCard,
+    CardStatus,
+    VerifyCard,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod cards;
 pub mod error;
+pub mod identity;
 pub mod import;
 pub mod pki;
 pub mod ports;
@@ -69,17 +70,34 @@ pub struct App {
     client_cache: accounts::ClientCache,
     /// The CSCA, document signer and CRL that sign card chip data; `None` until configured.
     card_pki: Option<Arc<pki::CardPki>>,
+    /// Data keys of the identity store (biometrics and chip data at rest).
+    identity_keys: Option<Arc<dinhdanh_crypto::aead::KeyRing>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, rng: Arc<dyn Rng>, config: AppConfig) -> Self {
         let hash_permits = Arc::new(tokio::sync::Semaphore::new(config.hash_concurrency.max(1)));
-        App { store, clock, rng, config, hash_permits, client_cache: Default::default(), card_pki: None }
+        App {
+            store,
+            clock,
+            rng,
+            config,
+            hash_permits,
+            client_cache: Default::default(),
+            card_pki: None,
+            identity_keys: None,
+        }
     }
 
     /// Gives the application the card PKI (the command line loads or creates it).
     pub fn with_card_pki(mut self, pki: Arc<pki::CardPki>) -> Self {
         self.card_pki = Some(pki);
+        self
+    }
+
+    /// Gives the application the identity store's data keys.
+    pub fn with_identity_keys(mut self, keys: Arc<dinhdanh_crypto::aead::KeyRing>) -> Self {
+        self.identity_keys = Some(keys);
         self
     }
 

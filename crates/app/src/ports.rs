@@ -150,10 +150,12 @@ pub enum EventKind {
     PinReestablishment,
     Import,
     AdjudicationDecision,
+    /// A card was produced and added to the person's record (Art. 9 item 14).
+    CardIssued,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 9] = [
+    pub const ALL: [EventKind; 10] = [
         EventKind::BirthRegistration,
         EventKind::Marriage,
         EventKind::Divorce,
@@ -163,6 +165,7 @@ impl EventKind {
         EventKind::PinReestablishment,
         EventKind::Import,
         EventKind::AdjudicationDecision,
+        EventKind::CardIssued,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -175,6 +178,7 @@ impl EventKind {
             EventKind::PinReestablishment => "pin_reestablishment",
             EventKind::Import => "import",
             EventKind::AdjudicationDecision => "adjudication_decision",
+            EventKind::CardIssued => "card_issued",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -282,6 +286,8 @@ pub struct ChangeSet {
     pub audit: Vec<AuditEntry>,
     /// Dossiers received or moved by the use case, each with its log line.
     pub dossiers: Vec<crate::workflow::DossierChange>,
+    /// Card rows written with the change (production, status, the open-application guard).
+    pub cards: Vec<crate::cards::store::CardWrite>,
 }
 
 /// A search as the store runs it: every condition must hold.
@@ -367,7 +373,9 @@ pub struct ImportBatch {
 
 /// The persistence port. Every method that writes does so in one transaction, audit included.
 #[async_trait]
-pub trait Store: Send + Sync + crate::workflow::DossierStore {
+pub trait Store:
+    Send + Sync + crate::workflow::DossierStore + crate::cards::store::CardStore + crate::identity::IdentityStore
+{
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.
     async fn person_by_pin(&self, pin: &PersonalNumber) -> StoreResult<Option<StoredPerson>>;

@@ -5,9 +5,11 @@
 
 mod accounts;
 mod bulk;
+mod cards;
 pub mod codec;
 pub mod db;
 mod dossiers;
+mod identity;
 mod persons;
 pub mod search;
 

@@ -709,6 +709,9 @@ impl Store for SqlStore {
         for d in &cs.dossiers {
             crate::dossiers::write(&mut tx, d).await?;
         }
+        for w in &cs.cards {
+            crate::cards::write(&mut tx, w).await?;
+        }
         insert_audit(&mut tx, &cs.audit).await?;
         tx.commit().await
     }

@@ -84,6 +84,8 @@ fn scope_grants(scope: Scope) -> &'static [UseCase] {
         Scope::EventsWrite => &[RegisterBirth, Marry, Death],
         Scope::EventsCorrect => &[Correct],
         Scope::Adjudication => &[Adjudicate],
+        // Card scopes grant no register use case.
+        Scope::CardsStatus | Scope::CardsVerify => &[],
     }
 }
 

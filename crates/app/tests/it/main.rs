@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod card_flow;
 mod cards;
 mod import;
 mod register;

@@ -281,6 +281,8 @@ pub const VI: &[(&str, &str)] = &[
     ("f.current_unit", "Mã xã nơi ở hiện tại"),
     ("f.current_detail", "Địa chỉ nơi ở hiện tại chi tiết"),
     ("f.decision", "Quyết định"),
+    // Identity cards.
+    ("event.card_issued", "Cấp thẻ căn cước"),
 ];
 
 pub const EN: &[(&str, &str)] = &[
@@ -474,6 +476,8 @@ pub const EN: &[(&str, &str)] = &[
     ("f.current_unit", "Commune code of current residence"),
     ("f.current_detail", "Current address in detail"),
     ("f.decision", "Decision"),
+    // Identity cards.
+    ("event.card_issued", "Identity card issued"),
 ];
 
 #[cfg(test)]

@@ -1,0 +1,277 @@
+//! Card applications through the workflow engine, the identity store, card status and the
+//! relying-party questions, on every storage backend.
+
+use dinhdanh_app::audit::AuditAction;
+use dinhdanh_app::auth::{Principal, PrincipalKind, Role, Scope};
+use dinhdanh_app::cards::application::CardApplicationInput;
+use dinhdanh_app::identity::{BiometricFormat, BiometricKind};
+use dinhdanh_app::pki::CardPki;
+use dinhdanh_app::ports::Clock;
+use dinhdanh_app::workflow::{Applicant, ApplicantRelation};
+use dinhdanh_app::{App, AppConfig, AppError};
+use dinhdanh_crypto::aead::KeyRing;
+use dinhdanh_domain::card::{ApplicationKind, CardStatus};
+use dinhdanh_domain::error::Rule;
+use dinhdanh_domain::person::Jurisdiction;
+use dinhdanh_domain::person::{CardKind, Person};
+use dinhdanh_icao::{TrustStore, passive_authentication};
+use dinhdanh_testkit::sample::{self, BEN_THANH};
+use dinhdanh_testkit::{SeededRng, TestApp, officer};
+use std::sync::Arc;
+use time::macros::date;
+
+fn card_app(t: &TestApp, keys: KeyRing) -> (Arc<App>, Arc<CardPki>) {
+    let pki = Arc::new(CardPki::ephemeral(t.clock.now()).unwrap());
+    let config = AppConfig { client_cache_ttl: time::Duration::ZERO, ..AppConfig::default() };
+    let app = App::new(t.store.dyn_store(), t.clock.clone(), SeededRng::new(11), config)
+        .with_card_pki(pki.clone())
+        .with_identity_keys(Arc::new(keys));
+    (Arc::new(app), pki)
+}
+
+fn input(p: &Person, kind: ApplicationKind) -> CardApplicationInput {
+    CardApplicationInput {
+        pin: p.pin,
+        kind,
+        handling_unit: sample::unit(BEN_THANH),
+        applicant: Applicant {
+            person_id: Some(p.id),
+            pin: Some(p.pin),
+            name: p.birth_name.to_string(),
+            relation: ApplicantRelation::Subject,
+            organisation: String::new(),
+            contact: "0912000111".into(),
+        },
+    }
+}
+
+fn bank(scopes: Vec<Scope>) -> Principal {
+    Principal {
+        id: uuid::Uuid::from_u128(0xba4c),
+        name: "Ngân hàng thử".into(),
+        kind: PrincipalKind::ApiClient(scopes),
+        jurisdiction: Jurisdiction::National,
+    }
+}
+
+fn face(seed: u64) -> Vec<u8> {
+    dinhdanh_testkit::synth::face::portrait_jpeg(seed, false)
+}
+
+#[tokio::test]
+async fn a_first_card_from_application_to_delivery() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (app, pki) = card_app(&t, KeyRing::ephemeral().unwrap());
+        let man = sample::adult_man();
+        crate::seed(&t, &man).await;
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+
+        let d = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await.unwrap();
+        assert_eq!(d.status, "received", "{e:?}");
+        assert!(d.code.starts_with("CC-26743-"), "{e:?}: {}", d.code);
+        // A second open application is refused with nothing written.
+        let r = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("kind", Rule::CardApplicationOpen)]), "{e:?}");
+        // No face yet: the biometrics step is refused.
+        let r = app.transition_dossier(&clerk, d.id, "capture_biometrics", "", None).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("face", Rule::CardFaceRequired)]), "{e:?}");
+        app.capture_biometric(&clerk, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &face(1)).await.unwrap();
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve"), (&clerk, "produce")] {
+            app.transition_dossier(who, d.id, action, "", None).await.unwrap_or_else(|x| panic!("{e:?} {action}: {x}"));
+        }
+
+        // The card: active, valid until the 40th birthday (36 on 1 September 2026).
+        let cards = app.cards(&clerk, &man.pin).await.unwrap();
+        assert_eq!(cards.len(), 1, "{e:?}");
+        let card = &cards[0];
+        assert_eq!(
+            (card.status, card.issued_on, card.expires_on),
+            (CardStatus::Active, date!(2026 - 09 - 01), Some(date!(2030 - 03 - 15))),
+            "{e:?}"
+        );
+        assert_eq!(card.document_number, "090001234", "{e:?}");
+        assert_eq!(card.delivered_at, None, "{e:?}");
+        // Art. 9 item 14: the card is in the person's record, with a history row.
+        let stored = crate::stored(&t, man.id).await;
+        let rec = stored.person.cards.last().unwrap();
+        assert_eq!((rec.kind, rec.valid_until), (CardKind::IdentityCard2024, Some(date!(2030 - 03 - 15))), "{e:?}");
+        let history = app.history(&clerk, &man.pin).await.unwrap();
+        assert!(history.iter().any(|h| h.changes.iter().any(|c| c.field.name() == "cards")), "{e:?}");
+
+        // The chip data as stored passes passive authentication under the service's CSCA.
+        let export = app.export_card(&chief, &man.pin).await.unwrap();
+        let trust = TrustStore { cscas: vec![pki.csca.clone()], crls: vec![pki.crl()] };
+        let report = passive_authentication(&export.chip.sod, &export.chip.data_groups, &trust, t.clock.now());
+        assert!(report.is_valid(), "{e:?}: {report}");
+        assert_eq!(dinhdanh_icao::lds::parse_dg2(&export.chip.data_groups[&2]).unwrap(), vec![face(1)], "{e:?}");
+        let report =
+            app.verify_chip(&bank(vec![Scope::CardsVerify]), &export.chip.sod, &export.chip.data_groups).await.unwrap();
+        assert!(report.is_valid(), "{e:?}: {report}");
+        assert!(matches!(app.export_card(&clerk, &man.pin).await, Err(AppError::Forbidden)), "{e:?}");
+
+        app.transition_dossier(&clerk, d.id, "deliver", "", None).await.unwrap();
+        assert!(app.cards(&clerk, &man.pin).await.unwrap()[0].delivered_at.is_some(), "{e:?}");
+        // The application is closed; a first issue is refused now that a valid card exists.
+        let r = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("kind", Rule::CardAlreadyHeld)]), "{e:?}");
+
+        // A bank asks for the status: the status only, audited against the holder.
+        let status = app.card_status(&bank(vec![Scope::CardsStatus]), &man.pin, "090001234").await.unwrap();
+        assert_eq!(status, CardStatus::Active, "{e:?}");
+        assert!(matches!(
+            app.card_status(&bank(vec![Scope::CardsStatus]), &man.pin, "090001235").await,
+            Err(AppError::NotFound)
+        ));
+        let r = app.card_status(&bank(vec![Scope::CardsStatus]), &man.pin, "12345").await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("document_number", Rule::CardDocumentNumber)]), "{e:?}");
+        assert!(matches!(
+            app.card_status(&bank(vec![Scope::PersonsRead]), &man.pin, "090001234").await,
+            Err(AppError::Forbidden)
+        ));
+
+        // Reported lost: revoked at once, for good.
+        let lost = app.report_card_lost(&clerk, &man.pin).await.unwrap();
+        assert_eq!(lost.status, CardStatus::Lost, "{e:?}");
+        assert_eq!(
+            app.card_status(&bank(vec![Scope::CardsStatus]), &man.pin, "090001234").await.unwrap(),
+            CardStatus::Lost
+        );
+        let r = app.report_card_lost(&clerk, &man.pin).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("pin", Rule::CardNotActive)]), "{e:?}");
+
+        // Re-issue after the loss, the next day: the new card replaces nothing active; the lost
+        // one stays lost.
+        t.clock.advance(time::Duration::days(1));
+        let d2 = app.apply_for_card(&clerk, input(&man, ApplicationKind::ReissueLost)).await.unwrap();
+        for (who, action) in
+            [(&clerk, "capture_biometrics"), (&chief, "approve"), (&clerk, "produce"), (&clerk, "deliver")]
+        {
+            app.transition_dossier(who, d2.id, action, "", None)
+                .await
+                .unwrap_or_else(|x| panic!("{e:?} {action}: {x}"));
+        }
+        let cards = app.cards(&clerk, &man.pin).await.unwrap();
+        assert_eq!(
+            cards.iter().map(|c| c.status).collect::<Vec<_>>(),
+            vec![CardStatus::Active, CardStatus::Lost],
+            "{e:?}"
+        );
+
+        let audit = t.app.store.audit_for_person(man.id, 200).await.unwrap();
+        for (action, fields) in [
+            (AuditAction::Create, "biometric.face"),
+            (AuditAction::Read, "biometric.face"),
+            (AuditAction::Create, "card"),
+            (AuditAction::Read, "card.status"),
+            (AuditAction::Update, "card.status"),
+            (AuditAction::Export, "card.chip"),
+            (AuditAction::Read, "cards"),
+        ] {
+            assert!(audit.iter().any(|a| a.action == action && a.fields == fields), "{e:?}: no {action:?} {fields}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn applications_that_must_be_refused() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (app, _) = card_app(&t, KeyRing::ephemeral().unwrap());
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+        let woman = sample::adult_woman();
+        crate::seed(&t, &woman).await;
+        // Nothing to exchange or replace yet.
+        for kind in [ApplicationKind::ExchangeAge, ApplicationKind::ReissueLost, ApplicationKind::ExchangeDamaged] {
+            let r = app.apply_for_card(&clerk, input(&woman, kind)).await;
+            assert_eq!(crate::invalid(r), crate::pairs(&[("kind", Rule::CardNoneToReplace)]), "{e:?} {kind:?}");
+        }
+        // A refusal needs its reason and closes the application.
+        let d = app.apply_for_card(&clerk, input(&woman, ApplicationKind::FirstIssue)).await.unwrap();
+        let r = app.transition_dossier(&chief, d.id, "refuse", "", None).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("note", Rule::DossierNoteRequired)]), "{e:?}");
+        app.transition_dossier(&chief, d.id, "refuse", "Hồ sơ thiếu giấy tờ", None).await.unwrap();
+        app.apply_for_card(&clerk, input(&woman, ApplicationKind::FirstIssue))
+            .await
+            .expect("a new application after a refusal");
+
+        // The dead get no card.
+        let mut dead = crate::clone_as(&woman, 0xdead, "079193009999");
+        dead.status =
+            dinhdanh_domain::person::LifeStatus::Dead(dinhdanh_domain::date::PartialDate::Full(date!(2025 - 01 - 01)));
+        crate::seed(&t, &dead).await;
+        let r = app.apply_for_card(&clerk, input(&dead, ApplicationKind::FirstIssue)).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("kind", Rule::PersonDead)]), "{e:?}");
+        // Outside the officer's jurisdiction: refused.
+        let hanoi = officer(Role::Officer, "province:01");
+        assert!(matches!(
+            app.apply_for_card(&hanoi, input(&woman, ApplicationKind::FirstIssue)).await,
+            Err(AppError::Forbidden)
+        ));
+    }
+}
+
+#[tokio::test]
+async fn biometrics_are_sealed_restricted_and_audited() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let dir = tempfile::tempdir().unwrap();
+        let (ring, _) = KeyRing::load_or_create(dir.path()).unwrap();
+        let (app, _) = card_app(&t, ring);
+        let man = sample::adult_man();
+        crate::seed(&t, &man).await;
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+        let jpeg = face(3);
+        let info =
+            app.capture_biometric(&clerk, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &jpeg).await.unwrap();
+        assert_eq!((info.width, info.height), (240, 320), "{e:?}");
+        // What the database holds is ciphertext.
+        let stored = t.app.store.biometrics_of(man.id).await.unwrap();
+        assert_eq!(stored.len(), 1, "{e:?}");
+        assert!(!stored[0].sealed.ciphertext.windows(16).any(|w| w == &jpeg[100..116]), "{e:?}: plaintext stored");
+
+        // Officers capture but do not read; supervisors read; both are audited.
+        let r = app.read_biometric(&clerk, &man.pin, BiometricKind::Face, "check").await;
+        assert!(matches!(r, Err(AppError::Forbidden)), "{e:?}");
+        let (_, bytes) = app.read_biometric(&chief, &man.pin, BiometricKind::Face, "check").await.unwrap();
+        assert_eq!(bytes, jpeg, "{e:?}");
+        let hanoi = officer(Role::Supervisor, "province:01");
+        assert!(matches!(
+            app.read_biometric(&hanoi, &man.pin, BiometricKind::Face, "check").await,
+            Err(AppError::Forbidden)
+        ));
+        let audit = t.app.store.audit_for_person(man.id, 50).await.unwrap();
+        let denied = audit.iter().filter(|a| a.action == AuditAction::Denied && a.fields == "biometric.face").count();
+        assert_eq!(denied, 2, "{e:?}");
+        assert!(audit.iter().any(|a| a.action == AuditAction::Read && a.fields == "biometric.face"), "{e:?}");
+
+        // Bad captures are refused with the rule named.
+        let cases: [(BiometricKind, BiometricFormat, Vec<u8>, Rule); 4] = [
+            (BiometricKind::Face, BiometricFormat::Png, jpeg.clone(), Rule::FaceNotJpeg),
+            (BiometricKind::Face, BiometricFormat::Jpeg, b"not a jpeg".to_vec(), Rule::FaceNotJpeg),
+            (BiometricKind::Face, BiometricFormat::Jpeg, vec![0; 600 * 1024], Rule::FaceTooLarge),
+            (
+                BiometricKind::Finger(2),
+                BiometricFormat::IsoMinutiae,
+                b"FMR\0 20\0garbage".to_vec(),
+                Rule::FingerprintData,
+            ),
+        ];
+        for (kind, format, bytes, rule) in cases {
+            let r = app.capture_biometric(&clerk, &man.pin, kind, format, &bytes).await;
+            assert_eq!(crate::invalid(r), crate::pairs(&[("data", rule)]), "{e:?}");
+        }
+
+        // Rotation: a new key seals new captures; re-sealing moves the old ones over.
+        let (mut ring2, _) = KeyRing::load_or_create(dir.path()).unwrap();
+        assert_eq!(ring2.rotate().unwrap(), 2);
+        let (app2, _) = card_app(&t, ring2);
+        assert_eq!(app2.reseal_biometrics(&Principal::system("rotate")).await.unwrap(), 1, "{e:?}");
+        assert_eq!(t.app.store.biometrics_of(man.id).await.unwrap()[0].sealed.key_id, 2, "{e:?}");
+        let (_, again) = app2.read_biometric(&chief, &man.pin, BiometricKind::Face, "check").await.unwrap();
+        assert_eq!(again, jpeg, "{e:?}");
+    }
+}
