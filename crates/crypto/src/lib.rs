@@ -7,8 +7,13 @@
 pub mod aead;
 pub mod jws;
 pub mod keys;
+pub mod otp;
 pub mod password;
 pub mod pkcs11;
+#[cfg(any(test, feature = "test-authenticator"))]
+pub mod soft_authenticator;
 pub mod token;
+pub mod totp;
+pub mod webauthn;
 
 pub use keys::{ChipKey, KeyAlgorithm, KeyError, Signer, SoftwareKey};
