@@ -22,10 +22,23 @@ pub enum AuditAction {
     LoginFailed,
     Logout,
     AccountAdmin,
+    // Electronic identification: a holder's authentication events, shown as their login history.
+    EidLogin,
+    EidLoginFailed,
+    EidLogout,
+    EidLock,
+    EidUnlock,
+    /// A password, passcode, authenticator app or passkey was set, changed or removed.
+    EidFactor,
+    /// The account was created, approved, raised to level 2, activated or revoked.
+    EidAccount,
+    /// A one-time code was sent by SMS.
+    EidCode,
+    EidOrg,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::Read,
         AuditAction::Search,
         AuditAction::Create,
@@ -37,6 +50,15 @@ impl AuditAction {
         AuditAction::LoginFailed,
         AuditAction::Logout,
         AuditAction::AccountAdmin,
+        AuditAction::EidLogin,
+        AuditAction::EidLoginFailed,
+        AuditAction::EidLogout,
+        AuditAction::EidLock,
+        AuditAction::EidUnlock,
+        AuditAction::EidFactor,
+        AuditAction::EidAccount,
+        AuditAction::EidCode,
+        AuditAction::EidOrg,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -51,6 +73,15 @@ impl AuditAction {
             AuditAction::LoginFailed => "login_failed",
             AuditAction::Logout => "logout",
             AuditAction::AccountAdmin => "account_admin",
+            AuditAction::EidLogin => "eid_login",
+            AuditAction::EidLoginFailed => "eid_login_failed",
+            AuditAction::EidLogout => "eid_logout",
+            AuditAction::EidLock => "eid_lock",
+            AuditAction::EidUnlock => "eid_unlock",
+            AuditAction::EidFactor => "eid_factor",
+            AuditAction::EidAccount => "eid_account",
+            AuditAction::EidCode => "eid_code",
+            AuditAction::EidOrg => "eid_org",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

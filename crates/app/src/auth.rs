@@ -43,6 +43,7 @@ impl Role {
                 ProcessDossier,
                 CaptureBiometrics,
                 ReportCardLost,
+                ManageEid,
             ],
             Role::Supervisor => &[
                 ReadPerson,
@@ -62,6 +63,7 @@ impl Role {
                 ReportCardLost,
                 RevokeCard,
                 ExportCard,
+                ManageEid,
             ],
             Role::Administrator => &[ManageOfficers, ManageClients],
         }
@@ -136,6 +138,8 @@ pub enum Permission {
     Adjudicate,
     ManageOfficers,
     ManageClients,
+    /// Review e-ID registrations, grant level 2, lock and unlock e-ID accounts (in the jurisdiction).
+    ManageEid,
     /// Bulk import and export; only the operator's command line has it.
     BulkData,
     /// Dossiers of procedures: open and list them, receive them, take the processing steps,

@@ -20,6 +20,9 @@ pub enum AppError {
     /// accounts exist (the API) answer it exactly like `Unauthenticated`.
     #[error("account locked")]
     Locked,
+    /// Too many attempts in a short time; retry after this many seconds.
+    #[error("too many requests; retry after {0} s")]
+    TooManyRequests(u64),
     #[error(transparent)]
     Invalid(#[from] Invalid),
     #[error("service unavailable: {0}")]

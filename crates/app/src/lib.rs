@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cards;
+pub mod eid;
 pub mod error;
 pub mod identity;
 pub mod import;
@@ -42,6 +43,8 @@ pub struct AppConfig {
     pub calendar: Arc<WorkingCalendar>,
     /// The kinds of dossier the service accepts (see [`workflow`]).
     pub dossier_kinds: Vec<&'static workflow::DossierKind>,
+    /// e-ID accounts and citizens' authentication.
+    pub eid: eid::EidConfig,
 }
 
 impl Default for AppConfig {
@@ -56,6 +59,7 @@ impl Default for AppConfig {
             client_cache_ttl: time::Duration::seconds(10),
             calendar: Arc::new(WorkingCalendar::embedded().clone()),
             dossier_kinds: workflow::builtin_kinds(),
+            eid: eid::EidConfig::default(),
         }
     }
 }
@@ -72,6 +76,7 @@ pub struct App {
     card_pki: Option<Arc<pki::CardPki>>,
     /// Data keys of the identity store (biometrics and chip data at rest).
     identity_keys: Option<Arc<dinhdanh_crypto::aead::KeyRing>>,
+    pub eid: eid::EidParts,
 }
 
 impl App {
@@ -86,6 +91,7 @@ impl App {
             client_cache: Default::default(),
             card_pki: None,
             identity_keys: None,
+            eid: Default::default(),
         }
     }
 

@@ -288,6 +288,8 @@ pub struct ChangeSet {
     pub dossiers: Vec<crate::workflow::DossierChange>,
     /// Card rows written with the change (production, status, the open-application guard).
     pub cards: Vec<crate::cards::store::CardWrite>,
+    /// Persons whose e-ID accounts are revoked (and sessions ended) with this change: the dead.
+    pub revoke_eid_of: Vec<PersonId>,
 }
 
 /// A search as the store runs it: every condition must hold.
@@ -374,7 +376,12 @@ pub struct ImportBatch {
 /// The persistence port. Every method that writes does so in one transaction, audit included.
 #[async_trait]
 pub trait Store:
-    Send + Sync + crate::workflow::DossierStore + crate::cards::store::CardStore + crate::identity::IdentityStore
+    Send
+    + Sync
+    + crate::workflow::DossierStore
+    + crate::cards::store::CardStore
+    + crate::identity::IdentityStore
+    + crate::eid::EidStore
 {
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.

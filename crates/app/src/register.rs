@@ -638,6 +638,9 @@ impl App {
                 ..Default::default()
             };
             self.pin_transitions(&mut changes);
+            if kind == EventKind::Death {
+                self.eid_revoke_on_death(&mut changes).await?;
+            }
             match self.store.commit(changes).await {
                 Ok(()) => {
                     let mut out = Vec::new();

@@ -175,6 +175,42 @@ rules! {
     FaceTooLarge => "biometric.face_size", "Ảnh chân dung không được lớn hơn 512 KiB.", "The face image must not exceed 512 KiB.";
     FaceDimensions => "biometric.face_dimensions", "Ảnh chân dung phải là ảnh dọc, từ 240 × 320 đến 4000 × 4000 điểm ảnh.", "The face image must be portrait, from 240 × 320 to 4000 × 4000 pixels.";
     FingerprintData => "biometric.fingerprint", "Vân tay phải là ảnh JPEG/PNG hoặc mẫu ISO/IEC 19794-2 hợp lệ, tối đa 1 MiB.", "A fingerprint is a JPEG/PNG image or a valid ISO/IEC 19794-2 template of at most 1 MiB.";
+    // Electronic identification (e-ID accounts).
+    EidPasswordShort => "eid.password.short", "Mật khẩu phải có ít nhất 8 ký tự.", "A password has at least 8 characters.";
+    EidPasswordLong => "eid.password.long", "Mật khẩu dài quá 128 ký tự.", "A password has at most 128 characters.";
+    EidPasswordWeak => "eid.password.weak", "Mật khẩu quá dễ đoán; hãy dùng một cụm từ dài hơn hoặc ít phổ biến hơn.", "The password is too easy to guess; use a longer or less common phrase.";
+    EidPasswordCommon => "eid.password.common", "Mật khẩu này nằm trong danh sách mật khẩu phổ biến.", "This password is on the list of common passwords.";
+    EidPasswordPersonal => "eid.password.personal", "Mật khẩu không được chứa số định danh, số điện thoại hoặc ngày sinh.", "The password must not contain the identification number, phone number or date of birth.";
+    EidPasswordWrong => "eid.password.wrong", "Mật khẩu hiện tại không đúng.", "The current password is wrong.";
+    EidPasscodeFormat => "eid.passcode.format", "Mã bảo vệ gồm đúng 6 chữ số.", "The passcode has exactly 6 digits.";
+    EidPasscodeWeak => "eid.passcode.weak", "Mã bảo vệ quá dễ đoán (số lặp, dãy số liên tiếp, ngày sinh hoặc số định danh).", "The passcode is too easy to guess (repeated or consecutive digits, date of birth or identification number).";
+    EidPasscodeWrong => "eid.passcode.wrong", "Mã bảo vệ không đúng.", "The passcode is wrong.";
+    EidCodeFormat => "eid.code.format", "Mã xác thực gồm 6 chữ số.", "The code has 6 digits.";
+    EidCodeWrong => "eid.code.wrong", "Mã xác thực không đúng.", "The code is wrong.";
+    EidCodeExpired => "eid.code.expired", "Mã xác thực đã hết hạn; hãy yêu cầu mã mới.", "The code has expired; request a new one.";
+    EidCodeUsed => "eid.code.used", "Mã xác thực này đã được sử dụng.", "This code has already been used.";
+    EidCodeAttempts => "eid.code.attempts", "Đã nhập sai quá số lần cho phép; hãy yêu cầu mã mới.", "Too many wrong attempts; request a new code.";
+    EidCodeNone => "eid.code.none", "Chưa có mã xác thực nào được gửi; hãy yêu cầu mã.", "No code has been sent; request one.";
+    EidSmsLimit => "eid.sms.limit", "Đã gửi quá nhiều tin nhắn đến số điện thoại này; hãy thử lại sau.", "Too many messages were sent to this phone number; try again later.";
+    EidAccountExists => "eid.account.exists", "Người này đã có tài khoản định danh điện tử.", "This person already has an e-ID account.";
+    EidNoAccount => "eid.account.none", "Người này chưa có tài khoản định danh điện tử đang hoạt động.", "This person has no active e-ID account.";
+    EidUnder14 => "eid.under_14", "Người dưới 14 tuổi được quản lý qua tài khoản của cha, mẹ hoặc người giám hộ.", "Persons under 14 are managed through a parent's or guardian's account.";
+    EidState => "eid.state", "Trạng thái tài khoản không cho phép thao tác này.", "The account's state does not allow this.";
+    EidLevel2Required => "eid.level2_required", "Cần tài khoản định danh điện tử mức độ 2.", "A level-2 e-ID account is required.";
+    EidChecksRequired => "eid.checks_required", "Cán bộ phải xác nhận đã kiểm tra thẻ căn cước và đối chiếu người đến làm thủ tục.", "The officer must confirm that the card and the person were checked.";
+    EidTotpWrong => "eid.totp.wrong", "Mã từ ứng dụng xác thực không đúng.", "The authenticator app code is wrong.";
+    EidTotpNone => "eid.totp.none", "Tài khoản chưa đăng ký ứng dụng xác thực.", "No authenticator app is enrolled for this account.";
+    EidPasskeyInvalid => "eid.passkey.invalid", "Khóa truy cập (passkey) không hợp lệ hoặc không khớp với yêu cầu.", "The passkey response is not valid for this request.";
+    EidChallengeExpired => "eid.challenge.expired", "Yêu cầu đã hết hạn; hãy bắt đầu lại.", "The request has expired; start again.";
+    EidMethod => "eid.method", "Phương thức xác thực này không dùng được cho tài khoản.", "This authentication method is not available for the account.";
+    EidOrgCode => "eid.org.code", "Mã định danh tổ chức có dạng TC + 10 chữ số.", "An organisation e-ID code is TC followed by 10 digits.";
+    EidOrgRole => "eid.org.role", "Vai trò phải là legal_representative, manager hoặc staff.", "The role is legal_representative, manager or staff.";
+    TaxCode => "tax_code.format", "Mã số thuế gồm 10 chữ số, hoặc 10 chữ số, dấu gạch nối và 3 chữ số.", "A tax code has 10 digits, or 10 digits, a dash and 3 digits.";
+    EidOrgTaxCodeTaken => "eid.org.tax_code_taken", "Đã có tổ chức đăng ký với mã số thuế này.", "An organisation with this tax code is already registered.";
+    EidLegalRepOnly => "eid.org.legal_rep_only", "Chỉ người đại diện theo pháp luật được thực hiện thao tác này.", "Only the legal representative may do this.";
+    EidMemberExists => "eid.org.member_exists", "Người này đã là thành viên của tổ chức.", "This person is already a member of the organisation.";
+    EidNotMember => "eid.org.not_member", "Người này không phải thành viên của tổ chức.", "This person is not a member of the organisation.";
+    EidNotDependant => "eid.not_dependant", "Người này không phải người phụ thuộc của tài khoản.", "This person is not a dependant of the account.";
 }
 
 impl fmt::Display for Rule {

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod card;
 pub mod codes;
 pub mod date;
+pub mod eid;
 pub mod error;
 pub mod events;
 pub mod name;

@@ -343,6 +343,7 @@ pub fn actor_kind(k: &str) -> &'static str {
     match k {
         "officer" => "officer",
         "api_client" => "api_client",
+        "citizen" => "citizen",
         _ => "system",
     }
 }

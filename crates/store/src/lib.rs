@@ -9,6 +9,7 @@ mod cards;
 pub mod codec;
 pub mod db;
 mod dossiers;
+mod eid;
 mod identity;
 mod persons;
 pub mod search;

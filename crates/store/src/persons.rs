@@ -712,6 +712,7 @@ impl Store for SqlStore {
         for w in &cs.cards {
             crate::cards::write(&mut tx, w).await?;
         }
+        crate::eid::revoke_for_persons(&mut tx, &cs.revoke_eid_of, at).await?;
         insert_audit(&mut tx, &cs.audit).await?;
         tx.commit().await
     }

@@ -5,6 +5,7 @@
 pub mod sample;
 
 use dinhdanh_app::auth::{Principal, PrincipalKind, Role};
+use dinhdanh_app::eid::sms::DevOutbox;
 use dinhdanh_app::ports::{Clock, Rng, Store};
 use dinhdanh_app::{App, AppConfig};
 use dinhdanh_domain::person::Jurisdiction;
@@ -15,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
+pub use dinhdanh_crypto::soft_authenticator;
 pub use dinhdanh_synth as synth;
 
 /// A clock that moves only when told to.
@@ -147,14 +149,18 @@ pub struct TestApp {
     pub app: Arc<App>,
     pub clock: Arc<FixedClock>,
     pub store: TestStore,
+    /// Where the application's SMS go: tests read the codes here.
+    pub outbox: Arc<DevOutbox>,
 }
 
 impl TestApp {
     pub fn new(store: TestStore) -> TestApp {
         let clock = FixedClock::standard();
         let config = AppConfig { client_cache_ttl: time::Duration::ZERO, ..AppConfig::default() };
-        let app = Arc::new(App::new(store.dyn_store(), clock.clone(), SeededRng::new(42), config));
-        TestApp { app, clock, store }
+        let outbox = Arc::new(DevOutbox::new(clock.clone()));
+        let app =
+            Arc::new(App::new(store.dyn_store(), clock.clone(), SeededRng::new(42), config).with_sms(outbox.clone()));
+        TestApp { app, clock, store, outbox }
     }
 
     /// One application per engine of [`backends`].

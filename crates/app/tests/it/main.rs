@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod card_flow;
 mod cards;
+mod eid;
 mod import;
 mod register;
 mod workflow;
