@@ -83,6 +83,8 @@ kinds! {
     MethodNotAllowed => 405, "method.not_allowed", "Địa chỉ này không hỗ trợ phương thức HTTP đã dùng.", "This route does not support the HTTP method used.";
     Conflict => 409, "conflict", "Yêu cầu xung đột với trạng thái hiện tại của dữ liệu.", "The request conflicts with the current state of the data.";
     Unavailable => 503, "unavailable", "Dịch vụ tạm thời không sẵn sàng; hãy thử lại sau.", "The service is temporarily unavailable; try again later.";
+    TooManyRequests => 429, "too_many_requests", "Quá nhiều lần thử trong thời gian ngắn; hãy thử lại sau.", "Too many attempts in a short time; try again later.";
+    AccountLocked => 423, "account_locked", "Tài khoản đang bị khóa. Hãy đặt lại mật khẩu bằng mã SMS hoặc liên hệ cơ quan công an.", "The account is locked. Reset the password with an SMS code or contact the police.";
     Internal => 500, "internal", "Lỗi nội bộ; sự cố đã được ghi lại.", "Internal error; the incident has been logged.";
 }
 

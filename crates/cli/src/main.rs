@@ -60,6 +60,10 @@ enum Command {
         /// Mark cookies Secure (set when a TLS proxy fronts the service).
         #[arg(long)]
         secure_cookies: bool,
+        /// The address citizens reach the service at (the passkey origin; its host is the RP ID).
+        /// Default: http://localhost:PORT (passkeys need a domain name, not an IP address).
+        #[arg(long, env = "DINHDANH_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Applies pending database migrations and exits.
     Migrate {
@@ -168,7 +172,13 @@ impl Storage {
     }
 
     pub async fn app(&self) -> anyhow::Result<(Arc<App>, Arc<SqlStore>)> {
-        let mut config = AppConfig::default();
+        let (app, store) = self.app_with(AppConfig::default()).await?;
+        Ok((Arc::new(app), store))
+    }
+
+    /// The application with given settings (the holiday calendar from `--holidays` added),
+    /// before the adapters that `serve` adds.
+    pub async fn app_with(&self, mut config: AppConfig) -> anyhow::Result<(App, Arc<SqlStore>)> {
         if let Some(path) = &self.holidays {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
             let calendar = dinhdanh_domain::calendar::WorkingCalendar::parse(&text)
@@ -177,8 +187,7 @@ impl Storage {
         }
         warn_uncovered_years(&config.calendar);
         let store = self.open().await?;
-        let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config);
-        Ok((Arc::new(app), store))
+        Ok((App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config), store))
     }
 }
 
@@ -220,8 +229,8 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { storage, listen, demo, seed, secure_cookies } => {
-            serve::serve(storage, listen, demo, seed, secure_cookies).await
+        Command::Serve { storage, listen, demo, seed, secure_cookies, public_url } => {
+            serve::serve(storage, listen, demo, seed, secure_cookies, public_url).await
         }
         Command::Migrate { storage } => {
             let store = storage.open().await?;

@@ -15,14 +15,41 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
+/// The relying party of passkeys: the public URL's host is the RP ID, the URL its origin.
+fn eid_config(listen: SocketAddr, public_url: Option<String>) -> anyhow::Result<dinhdanh_app::eid::EidConfig> {
+    let url = public_url.unwrap_or_else(|| format!("http://localhost:{}", listen.port()));
+    let url = url.trim_end_matches('/').to_owned();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .with_context(|| format!("the public URL {url} must start with http:// or https://"))?;
+    let host = rest.split('/').next().unwrap_or(rest).rsplit_once(':').map_or(rest, |(h, _)| h).to_owned();
+    if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
+        bail!("the public URL {url} must name a host (passkeys refuse IP addresses); try http://localhost:PORT");
+    }
+    Ok(dinhdanh_app::eid::EidConfig { rp_id: host, rp_origins: vec![url], ..Default::default() })
+}
+
 pub async fn serve(
     storage: Storage,
     listen: SocketAddr,
     demo: Option<usize>,
     seed: u64,
     secure_cookies: bool,
+    public_url: Option<String>,
 ) -> anyhow::Result<()> {
-    let (app, store) = storage.app().await?;
+    let config = dinhdanh_app::AppConfig { eid: eid_config(listen, public_url)?, ..Default::default() };
+    let (app, store) = storage.app_with(config).await?;
+    let app = if demo.is_some() {
+        // Demo servers keep SMS in memory and show them at /citizen/dev/sms.
+        let outbox = Arc::new(dinhdanh_app::eid::sms::DevOutbox::new(app.clock.clone()));
+        tracing::warn!("demo mode: SMS go to the development outbox (/citizen/dev/sms), not to phones");
+        app.with_dev_outbox(outbox)
+    } else {
+        tracing::warn!("no SMS gateway configured: e-ID activation and SMS codes are unavailable");
+        app
+    };
+    let app = Arc::new(app);
     let key_path = storage.data_dir.join("keys").join("signing-es256.p8");
     let (key, created) = SoftwareKey::load_or_create(&key_path).context("cannot load or create the signing key")?;
     if created {
@@ -36,7 +63,9 @@ pub async fn serve(
     let router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
     tracing::info!(engine = store.engine(), "dinhdanh listening on http://{listen}/");
     println!("dinhdanh: http://{}/ ({})", listener.local_addr()?, store.engine());
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     store.close().await;
     Ok(())
 }

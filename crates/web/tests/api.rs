@@ -49,6 +49,46 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/clients"),
     ("post", "/api/v1/admin/clients"),
     ("delete", "/api/v1/admin/clients/{id}"),
+    ("post", "/api/v1/eid/activation/code"),
+    ("post", "/api/v1/eid/activation"),
+    ("post", "/api/v1/eid/reset/code"),
+    ("post", "/api/v1/eid/reset"),
+    ("post", "/api/v1/eid/login"),
+    ("post", "/api/v1/eid/login/sms-code"),
+    ("post", "/api/v1/eid/login/second-factor"),
+    ("post", "/api/v1/eid/login/passkey/options"),
+    ("post", "/api/v1/eid/login/passkey"),
+    ("post", "/api/v1/eid/passkey-login/options"),
+    ("post", "/api/v1/eid/passkey-login"),
+    ("post", "/api/v1/eid/logout"),
+    ("get", "/api/v1/eid/me"),
+    ("get", "/api/v1/eid/me/profile"),
+    ("get", "/api/v1/eid/me/history"),
+    ("get", "/api/v1/eid/me/sessions"),
+    ("delete", "/api/v1/eid/me/sessions"),
+    ("delete", "/api/v1/eid/me/sessions/{id}"),
+    ("post", "/api/v1/eid/me/password"),
+    ("post", "/api/v1/eid/me/passcode"),
+    ("post", "/api/v1/eid/me/lock"),
+    ("post", "/api/v1/eid/me/totp"),
+    ("post", "/api/v1/eid/me/totp/confirm"),
+    ("post", "/api/v1/eid/me/totp/remove"),
+    ("get", "/api/v1/eid/me/passkeys"),
+    ("post", "/api/v1/eid/me/passkeys"),
+    ("post", "/api/v1/eid/me/passkeys/options"),
+    ("post", "/api/v1/eid/me/passkeys/{id}/remove"),
+    ("get", "/api/v1/eid/me/dependants"),
+    ("get", "/api/v1/eid/me/dependants/{pin}"),
+    ("get", "/api/v1/eid/me/organisations"),
+    ("post", "/api/v1/eid/organisations"),
+    ("post", "/api/v1/eid/organisations/{code}/members"),
+    ("post", "/api/v1/eid/organisations/{code}/members/{pin}/remove"),
+    ("post", "/api/v1/eid/accounts/level2"),
+    ("get", "/api/v1/eid/accounts/{pin}"),
+    ("post", "/api/v1/eid/accounts/{pin}/lock"),
+    ("post", "/api/v1/eid/accounts/{pin}/unlock"),
+    ("get", "/api/v1/eid/reviews"),
+    ("post", "/api/v1/eid/reviews/{pin}/decision"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/docs"),
 ];
@@ -243,6 +283,23 @@ fn birth(name: &str) -> Value {
     })
 }
 
+/// Operations that need no token: sign-in, e-ID activation and reset, and the documentation.
+fn is_public(path: &str) -> bool {
+    matches!(
+        path,
+        "/api/v1/auth/login"
+            | "/api/v1/openapi.json"
+            | "/api/v1/docs"
+            | "/api/v1/eid/activation/code"
+            | "/api/v1/eid/activation"
+            | "/api/v1/eid/reset/code"
+            | "/api/v1/eid/reset"
+            | "/api/v1/eid/login"
+            | "/api/v1/eid/passkey-login/options"
+            | "/api/v1/eid/passkey-login"
+    )
+}
+
 #[tokio::test]
 async fn openapi_document_lists_every_mounted_route() {
     let e = env(TestApp::new(dinhdanh_testkit::TestStore::sqlite().await)).await;
@@ -264,13 +321,13 @@ async fn openapi_document_lists_every_mounted_route() {
     // The contract under review: any change to it shows up as a snapshot diff.
     insta::assert_json_snapshot!("openapi", doc);
 
-    // Bearer security everywhere except the three public operations; one error schema.
+    // Bearer security everywhere except the public operations (sign-in, activation, docs); one error schema.
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     assert_eq!(doc["security"], json!([{"bearer": []}]));
     assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["message_vi"].is_object());
     for (m, p) in EXPECTED_ROUTES {
         let op = &doc["paths"][p][m];
-        let public = matches!(*p, "/api/v1/auth/login" | "/api/v1/openapi.json" | "/api/v1/docs");
+        let public = is_public(p);
         assert_eq!(op["security"] == json!([{}]), public, "{m} {p}");
         assert!(
             op["responses"]["500"]["content"]["application/json"]["schema"]["$ref"]
@@ -296,7 +353,7 @@ async fn openapi_document_lists_every_mounted_route() {
             "{m} {uri}: {}",
             r.text
         );
-        if !matches!(*p, "/api/v1/auth/login" | "/api/v1/openapi.json" | "/api/v1/docs") {
+        if !is_public(p) {
             assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{m} {uri} without a token: {}", r.text);
             assert_eq!(r.headers.get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
         }

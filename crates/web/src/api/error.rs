@@ -13,15 +13,17 @@ use dinhdanh_domain::error::{Invalid, Rule};
 pub struct ApiError {
     pub kind: ErrorKind,
     pub fields: Vec<FieldErrorBody>,
+    /// Seconds to wait, sent as `Retry-After` with 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(kind: ErrorKind) -> Self {
-        ApiError { kind, fields: Vec::new() }
+        ApiError { kind, fields: Vec::new(), retry_after: None }
     }
 
     pub fn field(kind: ErrorKind, f: FieldErrorBody) -> Self {
-        ApiError { kind, fields: vec![f] }
+        ApiError { kind, fields: vec![f], retry_after: None }
     }
 
     pub fn invalid(field: &str, rule: Rule) -> Self {
@@ -35,7 +37,11 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(inv: Invalid) -> Self {
-        ApiError { kind: ErrorKind::Invalid, fields: inv.0.iter().map(FieldErrorBody::from).collect() }
+        ApiError {
+            kind: ErrorKind::Invalid,
+            fields: inv.0.iter().map(FieldErrorBody::from).collect(),
+            retry_after: None,
+        }
     }
 }
 
@@ -48,6 +54,9 @@ impl From<AppError> for ApiError {
             // A lock is not revealed to API callers: same answer as a wrong password.
             AppError::Unauthenticated | AppError::Locked => ApiError::new(ErrorKind::Unauthenticated),
             AppError::Invalid(inv) => inv.into(),
+            AppError::TooManyRequests(secs) => {
+                ApiError { retry_after: Some(secs), ..ApiError::new(ErrorKind::TooManyRequests) }
+            }
             AppError::Unavailable(detail) => {
                 tracing::warn!(%detail, "service unavailable");
                 ApiError::new(ErrorKind::Unavailable)
@@ -67,6 +76,11 @@ impl IntoResponse for ApiError {
         let mut resp = (status, Json(self.body())).into_response();
         if self.kind == ErrorKind::Unauthenticated {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
     }
@@ -177,6 +191,7 @@ pub async fn ensure_error_format(resp: Response) -> Response {
         StatusCode::METHOD_NOT_ALLOWED => ErrorKind::MethodNotAllowed,
         StatusCode::PAYLOAD_TOO_LARGE => ErrorKind::PayloadTooLarge,
         StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorKind::UnsupportedMediaType,
+        StatusCode::TOO_MANY_REQUESTS => ErrorKind::TooManyRequests,
         StatusCode::SERVICE_UNAVAILABLE => ErrorKind::Unavailable,
         s if s.is_server_error() => ErrorKind::Internal,
         _ => ErrorKind::BadRequest,

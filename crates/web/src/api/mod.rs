@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod docs;
+pub mod eid;
 pub mod error;
 pub mod extract;
 pub mod persons;
@@ -45,6 +46,46 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/admin/clients"),
     ("post", "/admin/clients"),
     ("delete", "/admin/clients/{id}"),
+    ("post", "/eid/activation/code"),
+    ("post", "/eid/activation"),
+    ("post", "/eid/reset/code"),
+    ("post", "/eid/reset"),
+    ("post", "/eid/login"),
+    ("post", "/eid/login/sms-code"),
+    ("post", "/eid/login/second-factor"),
+    ("post", "/eid/login/passkey/options"),
+    ("post", "/eid/login/passkey"),
+    ("post", "/eid/passkey-login/options"),
+    ("post", "/eid/passkey-login"),
+    ("post", "/eid/logout"),
+    ("get", "/eid/me"),
+    ("get", "/eid/me/profile"),
+    ("get", "/eid/me/history"),
+    ("get", "/eid/me/sessions"),
+    ("delete", "/eid/me/sessions"),
+    ("delete", "/eid/me/sessions/{id}"),
+    ("post", "/eid/me/password"),
+    ("post", "/eid/me/passcode"),
+    ("post", "/eid/me/lock"),
+    ("post", "/eid/me/totp"),
+    ("post", "/eid/me/totp/confirm"),
+    ("post", "/eid/me/totp/remove"),
+    ("get", "/eid/me/passkeys"),
+    ("post", "/eid/me/passkeys"),
+    ("post", "/eid/me/passkeys/options"),
+    ("post", "/eid/me/passkeys/{id}/remove"),
+    ("get", "/eid/me/dependants"),
+    ("get", "/eid/me/dependants/{pin}"),
+    ("get", "/eid/me/organisations"),
+    ("post", "/eid/organisations"),
+    ("post", "/eid/organisations/{code}/members"),
+    ("post", "/eid/organisations/{code}/members/{pin}/remove"),
+    ("post", "/eid/accounts/level2"),
+    ("get", "/eid/accounts/{pin}"),
+    ("post", "/eid/accounts/{pin}/lock"),
+    ("post", "/eid/accounts/{pin}/unlock"),
+    ("get", "/eid/reviews"),
+    ("post", "/eid/reviews/{pin}/decision"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
 ];
@@ -70,6 +111,44 @@ pub fn router() -> Router<AppState> {
         .route("/admin-units/communes/{code}", get(units::commune))
         .route("/admin/clients", get(accounts::clients).post(accounts::create_client))
         .route("/admin/clients/{id}", delete(accounts::revoke_client))
+        .route("/eid/activation/code", post(eid::activation_code))
+        .route("/eid/activation", post(eid::activate))
+        .route("/eid/reset/code", post(eid::reset_code))
+        .route("/eid/reset", post(eid::reset))
+        .route("/eid/login", post(eid::login))
+        .route("/eid/login/sms-code", post(eid::login_sms_code))
+        .route("/eid/login/second-factor", post(eid::second_factor))
+        .route("/eid/login/passkey/options", post(eid::second_factor_passkey_options))
+        .route("/eid/login/passkey", post(eid::second_factor_passkey))
+        .route("/eid/passkey-login/options", post(eid::passkey_login_options))
+        .route("/eid/passkey-login", post(eid::passkey_login))
+        .route("/eid/logout", post(eid::logout))
+        .route("/eid/me", get(eid::me))
+        .route("/eid/me/profile", get(eid::profile))
+        .route("/eid/me/history", get(eid::history))
+        .route("/eid/me/sessions", get(eid::sessions).delete(eid::revoke_other_sessions))
+        .route("/eid/me/sessions/{id}", delete(eid::revoke_session))
+        .route("/eid/me/password", post(eid::change_password))
+        .route("/eid/me/passcode", post(eid::change_passcode))
+        .route("/eid/me/lock", post(eid::lock_self))
+        .route("/eid/me/totp", post(eid::totp_begin))
+        .route("/eid/me/totp/confirm", post(eid::totp_confirm))
+        .route("/eid/me/totp/remove", post(eid::totp_remove))
+        .route("/eid/me/passkeys", get(eid::passkeys).post(eid::passkey_register))
+        .route("/eid/me/passkeys/options", post(eid::passkey_options))
+        .route("/eid/me/passkeys/{id}/remove", post(eid::passkey_remove))
+        .route("/eid/me/dependants", get(eid::dependants))
+        .route("/eid/me/dependants/{pin}", get(eid::dependant))
+        .route("/eid/me/organisations", get(eid::organisations))
+        .route("/eid/organisations", post(eid::register_org))
+        .route("/eid/organisations/{code}/members", post(eid::add_member))
+        .route("/eid/organisations/{code}/members/{pin}/remove", post(eid::remove_member))
+        .route("/eid/accounts/level2", post(eid::grant_level2))
+        .route("/eid/accounts/{pin}", get(eid::account))
+        .route("/eid/accounts/{pin}/lock", post(eid::officer_lock))
+        .route("/eid/accounts/{pin}/unlock", post(eid::officer_unlock))
+        .route("/eid/reviews", get(eid::reviews))
+        .route("/eid/reviews/{pin}/decision", post(eid::review_decide))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
         .fallback(error::route_not_found)
@@ -105,6 +184,12 @@ pub enum Errors {
     /// Field errors, each with its rule in Vietnamese and English; nothing was changed.
     #[response(status = 422)]
     Invalid(ErrorBody),
+    /// e-ID: the account (or number) is locked after repeated failures or on request.
+    #[response(status = 423)]
+    Locked(ErrorBody),
+    /// Too many attempts; `Retry-After` says when to try again.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
     /// Internal error; details are logged, never returned.
     #[response(status = 500)]
     Internal(ErrorBody),
@@ -132,6 +217,12 @@ pub enum PublicErrors {
     /// Field errors, each with its rule in Vietnamese and English.
     #[response(status = 422)]
     Invalid(ErrorBody),
+    /// e-ID: the account (or number) is locked after repeated failures or on request.
+    #[response(status = 423)]
+    Locked(ErrorBody),
+    /// Too many attempts; `Retry-After` says when to try again.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
     /// Internal error; details are logged, never returned.
     #[response(status = 500)]
     Internal(ErrorBody),
@@ -173,8 +264,9 @@ impl Modify for BearerAuth {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "API client token (`ddk_…`, issued by an administrator) or officer session token \
-                         (`dds_…`, from `POST /api/v1/auth/login`).",
+                        "API client token (`ddk_…`, issued by an administrator), officer session token \
+                         (`dds_…`, from `POST /api/v1/auth/login`) or e-ID holder session token (`dde_…`, from \
+                         `POST /api/v1/eid/login`).",
                     ))
                     .build(),
             ),
@@ -200,6 +292,14 @@ impl Modify for BearerAuth {
         cases::list, cases::get, cases::decide,
         units::provinces, units::communes, units::commune,
         accounts::clients, accounts::create_client, accounts::revoke_client,
+        eid::activation_code, eid::activate, eid::reset_code, eid::reset, eid::login, eid::login_sms_code,
+        eid::second_factor, eid::second_factor_passkey_options, eid::second_factor_passkey,
+        eid::passkey_login_options, eid::passkey_login, eid::logout, eid::me, eid::profile, eid::history,
+        eid::sessions, eid::revoke_other_sessions, eid::revoke_session, eid::change_password,
+        eid::change_passcode, eid::lock_self, eid::totp_begin, eid::totp_confirm, eid::totp_remove,
+        eid::passkeys, eid::passkey_options, eid::passkey_register, eid::passkey_remove, eid::dependants,
+        eid::dependant, eid::organisations, eid::register_org, eid::add_member, eid::remove_member,
+        eid::grant_level2, eid::account, eid::officer_lock, eid::officer_unlock, eid::reviews, eid::review_decide,
         docs::openapi_json, docs::docs_page,
     ),
     components(schemas(ErrorBody, dinhdanh_api::FieldErrorBody)),
@@ -212,6 +312,9 @@ impl Modify for BearerAuth {
         (name = "adjudication", description = "Possible duplicates awaiting a decision"),
         (name = "admin-units", description = "Administrative units of both catalogues"),
         (name = "admin", description = "API clients (administrators)"),
+        (name = "eid", description = "e-ID accounts: activation, sign-in, second factors, passkeys, sessions, \
+            dependants and organisations (citizens, `dde_` tokens)"),
+        (name = "eid-officers", description = "e-ID accounts: level 2 at the counter, review, lock and unlock (officers)"),
         (name = "docs", description = "This documentation"),
     ),
 )]

@@ -6,6 +6,8 @@
 
 mod adjudication;
 mod birth;
+mod citizen;
+mod eid_accounts;
 mod forms;
 pub mod i18n;
 mod person;
@@ -42,6 +44,9 @@ pub fn router() -> Router<AppState> {
         .route("/adjudication", get(adjudication::list))
         .route("/adjudication/{id}", get(adjudication::case).post(adjudication::decide))
         .route("/units", get(units::page))
+        .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))
+        .route("/eid-reviews", get(eid_accounts::reviews).post(eid_accounts::review_decide))
+        .merge(citizen::router())
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
         .layer(from_fn(page_layer))
@@ -103,6 +108,7 @@ pub(crate) struct Nav {
     pub csrf: String,
     pub can_adjudicate: bool,
     pub can_register: bool,
+    pub can_eid: bool,
 }
 
 impl Nav {
@@ -113,6 +119,7 @@ impl Nav {
             csrf: auth.csrf.clone(),
             can_adjudicate: auth.principal.has(Permission::Adjudicate),
             can_register: auth.principal.has(Permission::RegisterBirth),
+            can_eid: auth.principal.has(Permission::ManageEid),
         }
     }
 }
@@ -131,6 +138,7 @@ struct ErrorTpl {
 pub(crate) fn error_page(tr: Tr, nav: Option<Nav>, status: StatusCode) -> Response {
     let (title, message) = match status {
         StatusCode::FORBIDDEN => ("error.403.title", "error.403.text"),
+        StatusCode::TOO_MANY_REQUESTS => ("error.429.title", "error.429.text"),
         StatusCode::NOT_FOUND => ("error.404.title", "error.404.text"),
         StatusCode::SERVICE_UNAVAILABLE => ("error.503.title", "error.503.text"),
         _ => ("error.500.title", "error.500.text"),
@@ -150,6 +158,7 @@ pub(crate) fn app_error_page(auth: &Auth, e: AppError) -> Response {
             StatusCode::SERVICE_UNAVAILABLE
         }
         AppError::Invalid(_) | AppError::Conflict(_) => StatusCode::BAD_REQUEST,
+        AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(ref m) => {
             tracing::error!(error = %m, "page: internal error");
             StatusCode::INTERNAL_SERVER_ERROR

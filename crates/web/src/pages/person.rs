@@ -157,7 +157,7 @@ fn status_text(tr: Tr, s: &LifeStatus) -> String {
 }
 
 /// Every Art. 9 field in display form, labelled in the page's language.
-fn rows(tr: Tr, p: &Person) -> Vec<(&'static str, String)> {
+pub(crate) fn rows(tr: Tr, p: &Person) -> Vec<(&'static str, String)> {
     let text = |f: Field| dash(p.field_text(f));
     vec![
         (tr.field(Field::Pin), p.pin.to_string()),
