@@ -63,6 +63,8 @@ pub fn start_server(root: &Path, demo: usize) -> Result<Server> {
     let log = std::fs::File::create(data_dir.with_extension("log"))?;
     let child = Command::new(exe)
         .args(["serve", "--listen", &addr.to_string(), "--demo", &demo.to_string()])
+        // Passkeys need a host name; the citizen app is tested at http://localhost:PORT.
+        .args(["--public-url", &format!("http://localhost:{port}")])
         .arg("--data-dir")
         .arg(&data_dir)
         .env_remove("DINHDANH_DATABASE_URL")
@@ -196,6 +198,17 @@ pub fn run(root: &Path) -> Result<()> {
         let mut c = Command::new("node");
         c.arg(&script)
             .env("BASE_URL", &base)
+            .env("OFFICER_USER", &user)
+            .env("OFFICER_PASSWORD", &password)
+            .env("ARTIFACTS", &artifacts);
+        c
+    })?;
+    let script = node_dir.join("eid.mjs");
+    std::fs::copy(root.join("xtask/browser/eid.mjs"), &script)?;
+    step(root, "citizen app in headless Chromium (playwright-core, virtual WebAuthn authenticator)", {
+        let mut c = Command::new("node");
+        c.arg(&script)
+            .env("BASE_URL", format!("http://localhost:{}", server.addr.port()))
             .env("OFFICER_USER", &user)
             .env("OFFICER_PASSWORD", &password)
             .env("ARTIFACTS", &artifacts);
