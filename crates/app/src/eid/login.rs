@@ -387,7 +387,7 @@ impl App {
         let now = self.clock.now();
         let mut all = self.store.eid_sessions_of(holder.account.id).await?;
         all.retain(|s| s.expires_at > now);
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        all.sort_by_key(|s| std::cmp::Reverse(s.created_at));
         Ok(all)
     }
 
