@@ -125,10 +125,8 @@ pub fn passkey_response_from(r: &PasskeyResponse, registration: bool) -> ApiResu
     } else {
         (b64("authenticator_data", &r.authenticator_data, &mut e), b64("signature", &r.signature, &mut e))
     };
-    let user_handle = match r.user_handle.as_deref().filter(|s| !s.is_empty()) {
-        Some(_) => Some(b64("user_handle", &r.user_handle, &mut e)),
-        None => None,
-    };
+    let user_handle =
+        r.user_handle.as_deref().filter(|s| !s.is_empty()).map(|_| b64("user_handle", &r.user_handle, &mut e));
     e.finish()?;
     Ok(AppPasskeyResponse { challenge_id, credential_id, client_data_json, authenticator_data, signature, user_handle })
 }

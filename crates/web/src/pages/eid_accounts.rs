@@ -62,6 +62,7 @@ struct PageTpl {
     note: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn show(
     state: &AppState,
     auth: &Auth,

@@ -229,6 +229,7 @@ pub(crate) struct CodeFlowForm {
     passcode: String,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn code_flow_page(
     state: &AppState,
     lang: Lang,
