@@ -89,7 +89,9 @@ try {
   const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "vi-VN" });
   const page = await ctx.newPage();
 
-  // Activation: PIN and phone, then the SMS code, a password and the passcode.
+  // Activation: PIN and phone, then the SMS code, a password and the passcode. The grant
+  // already sent a code, and one phone gets at most one code a minute.
+  await sleep(61000);
   await page.goto(`${base}/citizen/activate`);
   await page.fill("#pin", pin);
   await page.fill("#phone", PHONE);
