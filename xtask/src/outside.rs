@@ -203,17 +203,6 @@ pub fn run(root: &Path) -> Result<()> {
             .env("ARTIFACTS", &artifacts);
         c
     })?;
-    let script = node_dir.join("eid.mjs");
-    std::fs::copy(root.join("xtask/browser/eid.mjs"), &script)?;
-    step(root, "citizen app in headless Chromium (playwright-core, virtual WebAuthn authenticator)", {
-        let mut c = Command::new("node");
-        c.arg(&script)
-            .env("BASE_URL", format!("http://localhost:{}", server.addr.port()))
-            .env("OFFICER_USER", &user)
-            .env("OFFICER_PASSWORD", &password)
-            .env("ARTIFACTS", &artifacts);
-        c
-    })?;
     println!("screenshots in {}", artifacts.display());
     Ok(())
 }
