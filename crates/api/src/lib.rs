@@ -6,6 +6,7 @@
 //! which depends on the application; this crate depends on the domain only.
 
 pub mod accounts;
+pub mod cards;
 pub mod eid;
 pub mod error;
 pub mod parse;

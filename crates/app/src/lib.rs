@@ -76,6 +76,8 @@ pub struct App {
     card_pki: Option<Arc<pki::CardPki>>,
     /// Data keys of the identity store (biometrics and chip data at rest).
     identity_keys: Option<Arc<dinhdanh_crypto::aead::KeyRing>>,
+    /// The key that signs card QR codes.
+    qr_key: Option<Arc<dyn dinhdanh_crypto::keys::Signer>>,
     pub eid: eid::EidParts,
 }
 
@@ -91,6 +93,7 @@ impl App {
             client_cache: Default::default(),
             card_pki: None,
             identity_keys: None,
+            qr_key: None,
             eid: Default::default(),
         }
     }
@@ -105,6 +108,16 @@ impl App {
     pub fn with_identity_keys(mut self, keys: Arc<dinhdanh_crypto::aead::KeyRing>) -> Self {
         self.identity_keys = Some(keys);
         self
+    }
+
+    /// Gives the application the key that signs card QR codes.
+    pub fn with_qr_key(mut self, key: Arc<dyn dinhdanh_crypto::keys::Signer>) -> Self {
+        self.qr_key = Some(key);
+        self
+    }
+
+    pub fn qr_key(&self) -> AppResult<&Arc<dyn dinhdanh_crypto::keys::Signer>> {
+        self.qr_key.as_ref().ok_or_else(|| AppError::Unavailable("no card QR signing key is configured".into()))
     }
 
     pub fn card_pki(&self) -> AppResult<&Arc<pki::CardPki>> {

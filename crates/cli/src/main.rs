@@ -3,6 +3,7 @@
 
 mod bench;
 mod bulk;
+mod cards;
 mod records;
 mod serve;
 
@@ -127,10 +128,68 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Identity cards: export a card's chip files, verify exported chip files.
+    Card {
+        #[command(subcommand)]
+        command: CardCommand,
+    },
+    /// Signed card QR codes.
+    Qr {
+        #[command(subcommand)]
+        command: QrCommand,
+    },
     /// Officer accounts.
     Officer {
         #[command(subcommand)]
         command: OfficerCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CardCommand {
+    /// Writes the chip files of the person's newest card (EF.COM.bin, DG1.bin, DG2.bin, DG13.bin,
+    /// DG14.bin and DG15.bin when present, EF.SOD.bin), the CSCA certificate (CSCA.der) and its
+    /// CRL (CRL.der) into DIR. Audited as an export.
+    Export {
+        #[command(flatten)]
+        storage: Storage,
+        /// The holder's 12-digit PIN.
+        pin: String,
+        dir: PathBuf,
+    },
+    /// Passive authentication of exported chip files: EF.SOD signature, document signer chain to
+    /// the CSCA, CRL, every data group's hash. Prints a report naming what failed; exit code 1
+    /// when the card is not valid.
+    Verify {
+        dir: PathBuf,
+        /// The trusted CSCA certificate (DER or PEM).
+        #[arg(long)]
+        csca: PathBuf,
+        /// The CSCA's CRL (DER); default DIR/CRL.der.
+        #[arg(long)]
+        crl: Option<PathBuf>,
+    },
+    /// Writes cards of synthetic persons, signed under a fresh PKI, as exported card directories
+    /// (DIR/PIN/...) with CSCA.der, CRL.der and qr-keys.json at the top: samples for outside
+    /// verifiers. Touches no register.
+    Samples {
+        dir: PathBuf,
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum QrCommand {
+    /// Verifies a signed card QR offline; exit code 1 when it is not authentic.
+    Verify {
+        /// The QR's text (a compact JWS).
+        text: String,
+        /// The published key set (GET /api/v1/cards/qr-keys) or one of its keys, as JSON.
+        #[arg(long)]
+        key: PathBuf,
     },
 }
 
@@ -187,7 +246,12 @@ impl Storage {
         }
         warn_uncovered_years(&config.calendar);
         let store = self.open().await?;
-        Ok((App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config), store))
+        let keys = cards::load_or_create(&self.data_dir, time::OffsetDateTime::now_utc())?;
+        let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config)
+            .with_card_pki(keys.pki)
+            .with_identity_keys(keys.data_keys)
+            .with_qr_key(keys.qr_key);
+        Ok((app, store))
     }
 }
 
@@ -281,6 +345,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Card { command: CardCommand::Export { storage, pin, dir } } => {
+            let (app, store) = storage.app().await?;
+            let r = cards::export(&app, &pin, &dir).await;
+            store.close().await;
+            for path in r? {
+                println!("{}", path.display());
+            }
+            Ok(())
+        }
+        Command::Card { command: CardCommand::Verify { dir, csca, crl } } => {
+            let report = cards::verify(&dir, &csca, crl.as_deref(), time::OffsetDateTime::now_utc())?;
+            println!("{report}");
+            if !report.is_valid() {
+                for c in report.failures() {
+                    eprintln!("không hợp lệ / failed: {} — {}", c.kind.code(), c.kind.label_vi());
+                }
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Card { command: CardCommand::Samples { dir, count, seed } } => {
+            let written = cards::samples(&dir, count, seed, time::OffsetDateTime::now_utc())?;
+            println!("wrote {} sample cards to {}", written.len(), dir.display());
+            Ok(())
+        }
+        Command::Qr { command: QrCommand::Verify { text, key } } => match cards::verify_qr(&text, &key)? {
+            Ok((c, kid)) => {
+                println!("VALID (key {kid})");
+                println!(
+                    "pin: {}\nname: {}\ndate of birth: {}\nsex: {}\ndocument number: {}",
+                    c.pin, c.name, c.date_of_birth, c.sex, c.document_number
+                );
+                println!("expires: {}", c.expires_on.as_deref().unwrap_or("không thời hạn / no expiry"));
+                Ok(())
+            }
+            Err(e) => {
+                println!("NOT VALID: {e}");
+                eprintln!("{} / {e}", e.message_vi());
+                std::process::exit(1);
+            }
+        },
         Command::Officer {
             command: OfficerCommand::Create { storage, username, display_name, role, jurisdiction },
         } => {

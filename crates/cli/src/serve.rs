@@ -131,6 +131,11 @@ async fn seed_demo(app: &Arc<App>, data_dir: &Path, n: usize, seed: u64) -> anyh
             pb.inc(count);
         }
         pb.finish_and_clear();
+        // The same deterministic population: those old enough get their cards.
+        let persons: Vec<_> = dinhdanh_synth::persons(seed, today, n).collect();
+        tracing::info!("producing the demo identity cards");
+        let cards = crate::cards::seed_cards(app, &persons).await?;
+        println!("demo: {cards} identity cards produced / đã sản xuất {cards} thẻ căn cước");
     }
     let existing = app.officers(&system).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut lines = Vec::new();

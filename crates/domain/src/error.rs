@@ -175,6 +175,11 @@ rules! {
     FaceTooLarge => "biometric.face_size", "Ảnh chân dung không được lớn hơn 512 KiB.", "The face image must not exceed 512 KiB.";
     FaceDimensions => "biometric.face_dimensions", "Ảnh chân dung phải là ảnh dọc, từ 240 × 320 đến 4000 × 4000 điểm ảnh.", "The face image must be portrait, from 240 × 320 to 4000 × 4000 pixels.";
     FingerprintData => "biometric.fingerprint", "Vân tay phải là ảnh JPEG/PNG hoặc mẫu ISO/IEC 19794-2 hợp lệ, tối đa 1 MiB.", "A fingerprint is a JPEG/PNG image or a valid ISO/IEC 19794-2 template of at most 1 MiB.";
+    BiometricContentType => "biometric.content_type", "Định dạng tệp sinh trắc học phải là image/jpeg, image/png hoặc application/octet-stream (mẫu ISO/IEC 19794-2).", "A biometric upload is image/jpeg, image/png or application/octet-stream (an ISO/IEC 19794-2 template).";
+    ChipFile => "card.chip_file", "Tệp dữ liệu chip phải là base64 hợp lệ, tối đa 96 KiB.", "A chip file is valid base64 of at most 96 KiB.";
+    ChipDataGroupNumber => "card.data_group_number", "Số nhóm dữ liệu (DG) phải từ 1 đến 16.", "A data group number is 1 to 16.";
+    CardImageSide => "card.image_side", "Mặt thẻ phải là front hoặc back.", "The card side is front or back.";
+    ImageFormat => "image.format", "Định dạng ảnh phải là svg hoặc png.", "The image format is svg or png.";
     // Electronic identification (e-ID accounts).
     EidPasswordShort => "eid.password.short", "Mật khẩu phải có ít nhất 8 ký tự.", "A password has at least 8 characters.";
     EidPasswordLong => "eid.password.long", "Mật khẩu dài quá 128 ký tự.", "A password has at most 128 characters.";

@@ -6,8 +6,11 @@ pub mod sample;
 
 use dinhdanh_app::auth::{Principal, PrincipalKind, Role};
 use dinhdanh_app::eid::sms::DevOutbox;
+use dinhdanh_app::pki::CardPki;
 use dinhdanh_app::ports::{Clock, Rng, Store};
 use dinhdanh_app::{App, AppConfig};
+use dinhdanh_crypto::aead::KeyRing;
+use dinhdanh_crypto::keys::SoftwareKey;
 use dinhdanh_domain::person::Jurisdiction;
 use dinhdanh_store::SqlStore;
 use rand::rngs::ChaCha8Rng;
@@ -151,6 +154,8 @@ pub struct TestApp {
     pub store: TestStore,
     /// Where the application's SMS go: tests read the codes here.
     pub outbox: Arc<DevOutbox>,
+    /// The CSCA, document signer and CRL the application signs cards with.
+    pub pki: Arc<CardPki>,
 }
 
 impl TestApp {
@@ -158,9 +163,16 @@ impl TestApp {
         let clock = FixedClock::standard();
         let config = AppConfig { client_cache_ttl: time::Duration::ZERO, ..AppConfig::default() };
         let outbox = Arc::new(DevOutbox::new(clock.clone()));
-        let app =
-            Arc::new(App::new(store.dyn_store(), clock.clone(), SeededRng::new(42), config).with_sms(outbox.clone()));
-        TestApp { app, clock, store, outbox }
+        // The card PKI, the identity store's data key and the QR key: fresh software keys.
+        let pki = Arc::new(CardPki::ephemeral(clock.now()).expect("card PKI"));
+        let app = Arc::new(
+            App::new(store.dyn_store(), clock.clone(), SeededRng::new(42), config)
+                .with_sms(outbox.clone())
+                .with_card_pki(pki.clone())
+                .with_identity_keys(Arc::new(KeyRing::ephemeral().expect("data key")))
+                .with_qr_key(Arc::new(SoftwareKey::generate().expect("QR key"))),
+        );
+        TestApp { app, clock, store, outbox, pki }
     }
 
     /// One application per engine of [`backends`].

@@ -89,6 +89,20 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/eid/accounts/{pin}/unlock"),
     ("get", "/api/v1/eid/reviews"),
     ("post", "/api/v1/eid/reviews/{pin}/decision"),
+    ("post", "/api/v1/cards/applications"),
+    ("get", "/api/v1/cards/applications/{id}"),
+    ("post", "/api/v1/cards/applications/{id}/steps"),
+    ("get", "/api/v1/persons/{pin}/biometrics"),
+    ("post", "/api/v1/persons/{pin}/biometrics/{kind}"),
+    ("get", "/api/v1/persons/{pin}/cards"),
+    ("post", "/api/v1/persons/{pin}/cards/lost"),
+    ("get", "/api/v1/persons/{pin}/cards/current/qr"),
+    ("get", "/api/v1/persons/{pin}/cards/current/qr/{variant}"),
+    ("post", "/api/v1/cards/{id}/revoke"),
+    ("post", "/api/v1/cards/status"),
+    ("post", "/api/v1/cards/verify"),
+    ("get", "/api/v1/cards/qr-keys"),
+    ("post", "/api/v1/cards/qr/verify"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/docs"),
 ];
@@ -297,6 +311,7 @@ fn is_public(path: &str) -> bool {
             | "/api/v1/eid/login"
             | "/api/v1/eid/passkey-login/options"
             | "/api/v1/eid/passkey-login"
+            | "/api/v1/cards/qr-keys"
     )
 }
 
@@ -345,7 +360,12 @@ async fn openapi_document_lists_every_mounted_route() {
 
     // Each documented route is really mounted: no route-not-found and no method-not-allowed.
     for (m, p) in EXPECTED_ROUTES {
-        let uri = p.replace("{pin}", MAN).replace("{id}", &uuid::Uuid::nil().to_string()).replace("{code}", "79");
+        let uri = p
+            .replace("{pin}", MAN)
+            .replace("{id}", &uuid::Uuid::nil().to_string())
+            .replace("{code}", "79")
+            .replace("{kind}", "face")
+            .replace("{variant}", "legacy");
         let body = (*m != "get" && *m != "delete").then(|| json!({}));
         let r = e.call(m, &uri, "none", body).await;
         assert!(

@@ -209,6 +209,15 @@ impl App {
             }
         }
         with.cards.push(CardWrite::OpenApplication { person_id: person.id });
+        // A person applying for themself is the subject: their record names them.
+        let mut applicant = input.applicant;
+        if applicant.relation == crate::workflow::ApplicantRelation::Subject {
+            applicant.person_id = Some(person.id);
+            applicant.pin = Some(person.pin);
+            if applicant.name.trim().is_empty() {
+                applicant.name = person.birth_name.as_str().to_owned();
+            }
+        }
         let dossier = NewDossier {
             kind: &KINDS[0],
             subjects: vec![DossierSubject {
@@ -218,7 +227,7 @@ impl App {
                 role: "subject".into(),
             }],
             handling_unit: input.handling_unit,
-            applicant: input.applicant,
+            applicant,
             form: encode_form(input.kind),
             with,
         };

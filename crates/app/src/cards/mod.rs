@@ -5,6 +5,7 @@
 
 pub mod application;
 pub mod chipdata;
+pub mod qr;
 pub mod store;
 
 use crate::App;
@@ -16,6 +17,7 @@ use dinhdanh_domain::card::{ApplicationKind, CardStatus};
 use dinhdanh_domain::error::Rule;
 use dinhdanh_domain::person::{LifeStatus, Person};
 use dinhdanh_domain::pin::PersonalNumber;
+use dinhdanh_icao::lds::Dg13;
 use dinhdanh_icao::{ChipData, Report, TrustStore};
 use std::collections::BTreeMap;
 use store::{CardWrite, StoredCard};
@@ -70,6 +72,19 @@ impl CardView {
             document_signer: card.ds_serial.clone(),
         }
     }
+}
+
+/// What a printed card shows, from the card's own chip data: the Vietnamese fields (DG13), the
+/// MRZ (DG1), the face (DG2) and both QR texts.
+#[derive(Clone, Debug)]
+pub struct CardPrint {
+    pub card: CardView,
+    pub dg13: Dg13,
+    /// The three TD1 lines.
+    pub mrz: Vec<String>,
+    pub face_jpeg: Option<Vec<u8>>,
+    pub legacy_qr: String,
+    pub signed_qr: String,
 }
 
 /// A card exported for a reader or a verifier: the chip files and what to trust.
@@ -192,5 +207,56 @@ impl App {
         let pki = self.card_pki()?;
         let trust = TrustStore { cscas: vec![pki.csca.clone()], crls: vec![pki.crl()] };
         Ok(dinhdanh_icao::passive_authentication(sod, data_groups, &trust, self.clock.now()))
+    }
+
+    /// What the person's newest card prints: fields, MRZ, photo and QR codes. Audited as an
+    /// export (the print carries the photo).
+    pub async fn card_print(&self, who: &Principal, pin: &PersonalNumber) -> AppResult<CardPrint> {
+        who.require(Permission::ExportCard)?;
+        let person = self.holder(who, pin).await?;
+        let card = self.store.cards_of(person.id).await?.into_iter().next().ok_or(AppError::NotFound)?;
+        let chip = store::open_chip(self.data_keys()?, &card).map_err(|e| AppError::Internal(e.to_string()))?;
+        let internal = |what: &str, e: String| AppError::Internal(format!("card {}: {what}: {e}", card.id));
+        let dg13 = Dg13::parse(chip.data_groups.get(&13).map(Vec::as_slice).unwrap_or_default())
+            .map_err(|e| internal("DG13", e.to_string()))?;
+        let mrz = dinhdanh_icao::lds::dg1_text(chip.data_groups.get(&1).map(Vec::as_slice).unwrap_or_default())
+            .map_err(|e| internal("DG1", e.to_string()))?;
+        let face_jpeg = match chip.data_groups.get(&2) {
+            Some(dg2) => {
+                dinhdanh_icao::lds::parse_dg2(dg2).map_err(|e| internal("DG2", e.to_string()))?.into_iter().next()
+            }
+            None => None,
+        };
+        let key = self.qr_key()?;
+        let signed_qr =
+            qr::sign(key.as_ref(), &qr::QrClaims::of(&dg13)).map_err(|e| AppError::Internal(e.to_string()))?;
+        let line = self.card_audit(who, &person, AuditAction::Export, "card.print", "card print");
+        self.store.record_access(vec![line]).await?;
+        Ok(CardPrint {
+            card: CardView::of(&card, &person, self.clock.today()),
+            legacy_qr: qr::legacy_text(&dg13),
+            mrz: mrz.as_bytes().chunks(30).map(|c| String::from_utf8_lossy(c).into_owned()).collect(),
+            dg13,
+            face_jpeg,
+            signed_qr,
+        })
+    }
+
+    /// The key set that verifies signed card QR codes (public).
+    pub fn qr_keys(&self) -> serde_json::Value {
+        match &self.qr_key {
+            Some(k) => qr::jwks(&[k.as_ref()]),
+            None => qr::jwks(&[]),
+        }
+    }
+
+    /// Checks a signed card QR a relying party scanned, against the published keys.
+    pub fn verify_card_qr(
+        &self,
+        who: &Principal,
+        text: &str,
+    ) -> AppResult<Result<(qr::QrClaims, String), qr::QrError>> {
+        who.require(Permission::VerifyCard)?;
+        Ok(qr::verify(text, &self.qr_keys()))
     }
 }

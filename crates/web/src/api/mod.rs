@@ -7,6 +7,7 @@
 //! ([`dinhdanh_api::ErrorBody`]).
 
 pub mod accounts;
+pub mod cards;
 pub mod cases;
 pub mod docs;
 pub mod eid;
@@ -86,6 +87,20 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/eid/accounts/{pin}/unlock"),
     ("get", "/eid/reviews"),
     ("post", "/eid/reviews/{pin}/decision"),
+    ("post", "/cards/applications"),
+    ("get", "/cards/applications/{id}"),
+    ("post", "/cards/applications/{id}/steps"),
+    ("get", "/persons/{pin}/biometrics"),
+    ("post", "/persons/{pin}/biometrics/{kind}"),
+    ("get", "/persons/{pin}/cards"),
+    ("post", "/persons/{pin}/cards/lost"),
+    ("get", "/persons/{pin}/cards/current/qr"),
+    ("get", "/persons/{pin}/cards/current/qr/{variant}"),
+    ("post", "/cards/{id}/revoke"),
+    ("post", "/cards/status"),
+    ("post", "/cards/verify"),
+    ("get", "/cards/qr-keys"),
+    ("post", "/cards/qr/verify"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
 ];
@@ -149,6 +164,23 @@ pub fn router() -> Router<AppState> {
         .route("/eid/accounts/{pin}/unlock", post(eid::officer_unlock))
         .route("/eid/reviews", get(eid::reviews))
         .route("/eid/reviews/{pin}/decision", post(eid::review_decide))
+        .route("/cards/applications", post(cards::apply))
+        .route("/cards/applications/{id}", get(cards::application))
+        .route("/cards/applications/{id}/steps", post(cards::step))
+        .route("/persons/{pin}/biometrics", get(cards::biometrics))
+        .route(
+            "/persons/{pin}/biometrics/{kind}",
+            post(cards::capture).layer(axum::extract::DefaultBodyLimit::max(cards::MAX_BIOMETRIC_BYTES + 1024)),
+        )
+        .route("/persons/{pin}/cards", get(cards::cards))
+        .route("/persons/{pin}/cards/lost", post(cards::report_lost))
+        .route("/persons/{pin}/cards/current/qr", get(cards::qr_texts))
+        .route("/persons/{pin}/cards/current/qr/{variant}", get(cards::qr_image))
+        .route("/cards/{id}/revoke", post(cards::revoke))
+        .route("/cards/status", post(cards::status))
+        .route("/cards/verify", post(cards::verify))
+        .route("/cards/qr-keys", get(cards::qr_keys))
+        .route("/cards/qr/verify", post(cards::verify_qr))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
         .fallback(error::route_not_found)
@@ -280,7 +312,7 @@ impl Modify for BearerAuth {
         title = "dinhdanh — Cơ sở dữ liệu quốc gia về dân cư / National Population Database",
         version = "1.0.0",
         description = "REST API of the population register: persons (Identity Law 2023 Art. 9), life events, \
-            adjudication of possible duplicates, administrative units (2025 and legacy) and API clients. \
+            adjudication of possible duplicates, administrative units (2025 and legacy), API clients, e-ID accounts and identity cards. \
             Every read and write of a person's data is audited. Errors share one body with messages in \
             Vietnamese and English.",
         license(name = "Apache-2.0 OR MIT", identifier = "Apache-2.0 OR MIT"),
@@ -300,6 +332,9 @@ impl Modify for BearerAuth {
         eid::passkeys, eid::passkey_options, eid::passkey_register, eid::passkey_remove, eid::dependants,
         eid::dependant, eid::organisations, eid::register_org, eid::add_member, eid::remove_member,
         eid::grant_level2, eid::account, eid::officer_lock, eid::officer_unlock, eid::reviews, eid::review_decide,
+        cards::apply, cards::application, cards::step, cards::biometrics, cards::capture, cards::cards,
+        cards::report_lost, cards::qr_texts, cards::qr_image, cards::revoke, cards::status, cards::verify,
+        cards::qr_keys, cards::verify_qr,
         docs::openapi_json, docs::docs_page,
     ),
     components(schemas(ErrorBody, dinhdanh_api::FieldErrorBody)),
@@ -315,6 +350,10 @@ impl Modify for BearerAuth {
         (name = "eid", description = "e-ID accounts: activation, sign-in, second factors, passkeys, sessions, \
             dependants and organisations (citizens, `dde_` tokens)"),
         (name = "eid-officers", description = "e-ID accounts: level 2 at the counter, review, lock and unlock (officers)"),
+        (name = "cards", description = "Identity cards: applications (dossiers), biometrics, cards, loss and \
+            revocation, QR codes (officers)"),
+        (name = "cards-relying-parties", description = "Identity cards for relying parties: card status, passive \
+            authentication of chip data, signed QR codes and their public keys"),
         (name = "docs", description = "This documentation"),
     ),
 )]
