@@ -493,7 +493,7 @@ impl PersonQuery {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// A PIN, or name words in any order (each may be a prefix; diacritics optional).
+    /// A PIN, or name words in any order (diacritics optional); every word is whole except the last, which may be a prefix.
     pub q: Option<String>,
     /// Year of birth.
     #[param(pattern = r"^[0-9]{4}$")]

@@ -295,7 +295,8 @@ pub struct ChangeSet {
 /// A search as the store runs it: every condition must hold.
 #[derive(Clone, Debug)]
 pub struct SearchQuery {
-    /// Folded name words, each matched as a word prefix, in any order.
+    /// Folded name words in any order; each must equal a word of the name except the last, which
+    /// is a word prefix.
     pub name_words: Vec<String>,
     pub birth_year: Option<i32>,
     pub date_of_birth: Option<Date>,

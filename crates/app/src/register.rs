@@ -94,7 +94,7 @@ pub enum BirthResult {
 /// Search input as a user gives it.
 #[derive(Clone, Debug, Default)]
 pub struct SearchInput {
-    /// A PIN, or name words in any order (each may be a prefix).
+    /// A PIN, or name words in any order (diacritics optional); every word is whole except the last, which may be a prefix.
     pub q: String,
     pub birth_year: Option<i32>,
     pub date_of_birth: Option<Date>,

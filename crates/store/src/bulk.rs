@@ -6,6 +6,7 @@
 
 use crate::db::{Db, Tx, map_err, micros, on_tx};
 use crate::persons::{PersonColumns, insert_audit, insert_case, insert_event, insert_person};
+use crate::search_keys::key_rows;
 use dinhdanh_app::audit::AuditEntry;
 use dinhdanh_app::ports::{ImportBatch, StoreResult};
 use dinhdanh_domain::date::iso;
@@ -166,6 +167,14 @@ async fn write_rows(
             }
             copy(t, "COPY pin_registry (pin, person_id, state, reserved_at, changed_at) FROM STDIN", reg).await?;
             copy(t, AUDIT_COPY, audit_copy_rows(audit)).await?;
+            let mut keys = String::new();
+            for p in &persons {
+                for k in key_rows(p) {
+                    let (id, yob) = (k.person_id.to_string(), k.yob.to_string());
+                    row(&mut keys, &[Some(&k.skey), Some(&id), Some(&yob), Some(k.sex)]);
+                }
+            }
+            copy(t, "COPY person_search_key (skey, person_id, yob, sex) FROM STDIN", keys).await?;
         }
         Tx::Sqlite(_) => {
             for (p, valid_from) in rows {

@@ -13,15 +13,18 @@ mod eid;
 mod identity;
 mod persons;
 pub mod search;
+mod search_keys;
 
 use db::{Db, SqliteDurability};
 use dinhdanh_app::ports::StoreError;
+pub use search_keys::SearchLimits;
 use std::path::Path;
 
 /// The store: one handle over either engine.
 #[derive(Clone, Debug)]
 pub struct SqlStore {
     pub(crate) db: Db,
+    pub(crate) search_limits: SearchLimits,
 }
 
 impl SqlStore {
@@ -36,16 +39,40 @@ impl SqlStore {
     }
 
     pub async fn open_sqlite(path: &Path, durability: SqliteDurability) -> Result<Self, StoreError> {
-        Ok(SqlStore { db: Db::open_sqlite(path, durability).await? })
+        Ok(SqlStore { db: Db::open_sqlite(path, durability).await?, search_limits: SearchLimits::default() })
     }
 
     pub async fn open_postgres(url: &str, max_connections: u32) -> Result<Self, StoreError> {
-        Ok(SqlStore { db: Db::open_postgres(url, max_connections).await? })
+        Ok(SqlStore { db: Db::open_postgres(url, max_connections).await?, search_limits: SearchLimits::default() })
     }
 
-    /// Applies pending migrations of the active engine.
+    /// Applies pending migrations of the active engine, then the data steps SQL cannot do (the
+    /// search keys of a register that predates them).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        self.db.migrate().await
+        self.db.migrate().await?;
+        search_keys::backfill_if_needed(&self.db).await
+    }
+
+    /// The same store with other search limits (tests, benchmarks).
+    pub fn with_search_limits(mut self, limits: SearchLimits) -> Self {
+        self.search_limits = limits;
+        self
+    }
+
+    /// Refreshes the planner's statistics (and, on PostgreSQL, the visibility map that lets the
+    /// search read its key index alone). Worth running after a bulk import.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        use sqlx::Executor;
+        match &self.db {
+            Db::Sqlite { write, .. } => write.execute("ANALYZE").await.map(|_| ()).map_err(db::map_err),
+            Db::Pg(p) => p.execute("VACUUM ANALYZE").await.map(|_| ()).map_err(db::map_err),
+        }
+    }
+
+    /// Rebuilds every person's search keys from the register (after a change of the key scheme,
+    /// or to repair them).
+    pub async fn rebuild_search_keys(&self) -> Result<(), StoreError> {
+        search_keys::rebuild(&self.db).await
     }
 
     pub fn engine(&self) -> &'static str {
@@ -84,7 +111,7 @@ impl SqlStore {
 }
 
 /// `postgres://user@host:port/db?x` with the database replaced by `name`.
-fn database_url(url: &str, name: &str) -> String {
+pub fn database_url(url: &str, name: &str) -> String {
     let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let server = base[scheme_end..].find('/').map_or(base, |i| &base[..scheme_end + i]);

@@ -2,13 +2,13 @@
 
 use crate::SqlStore;
 use crate::codec;
-use crate::db::{Db, Tx, from_micros, map_err, micros, on_read, on_tx, on_write};
+use crate::db::{Tx, from_micros, map_err, micros, on_read, on_tx, on_write};
 use crate::search;
 use async_trait::async_trait;
 use dinhdanh_app::audit::{AuditAction, AuditEntry};
 use dinhdanh_app::ports::*;
 use dinhdanh_domain::date::{iso, parse_full_date};
-use dinhdanh_domain::person::{Field, FieldChange, Person, PersonId, Sex};
+use dinhdanh_domain::person::{Field, FieldChange, Person, PersonId};
 use dinhdanh_domain::pin::PersonalNumber;
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
@@ -24,7 +24,7 @@ struct PersonRow {
     updated_at: i64,
 }
 
-fn json(s: &str) -> Result<Value, StoreError> {
+pub(crate) fn json(s: &str) -> Result<Value, StoreError> {
     serde_json::from_str(s).map_err(|e| StoreError::Internal(format!("stored JSON: {e}")))
 }
 
@@ -62,7 +62,7 @@ pub(crate) fn placeholders(rows: usize, cols: usize) -> String {
     s
 }
 
-fn list(n: usize) -> String {
+pub(crate) fn list(n: usize) -> String {
     (1..=n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -295,7 +295,7 @@ pub(crate) async fn insert_person(
     .await
     .map(|r| r.rows_affected())
     .map_err(map_err)?);
-    Ok(())
+    crate::search_keys::insert_keys(tx, &crate::search_keys::key_rows(p)).await
 }
 
 async fn update_person(
@@ -305,12 +305,12 @@ async fn update_person(
     at: i64,
     rng_ids: &mut impl FnMut() -> Uuid,
 ) -> Result<(), StoreError> {
-    let row: Option<(String, i64)> = on_tx!(tx, c => sqlx::query_as("SELECT doc, version FROM person WHERE id = $1")
+    let row: Option<(String, i64, String)> = on_tx!(tx, c => sqlx::query_as("SELECT doc, version, search_text FROM person WHERE id = $1")
         .bind(u.person.id.0)
         .fetch_optional(c)
         .await
         .map_err(map_err)?);
-    let (old_doc, version) = row.ok_or(StoreError::NotFound)?;
+    let (old_doc, version, old_search_text) = row.ok_or(StoreError::NotFound)?;
     if version != u.expected_version {
         return Err(StoreError::Conflict);
     }
@@ -341,6 +341,10 @@ async fn update_person(
     );
     if updated != 1 {
         return Err(StoreError::Conflict);
+    }
+    // The keys follow the name words, year of birth and sex, all of which search_text holds.
+    if cols.search_text != old_search_text {
+        crate::search_keys::replace_keys(tx, &u.person).await?;
     }
     for FieldChange { field, old: old_text, new: new_text } in &u.changes {
         let old_json = old.get(field.name()).cloned().unwrap_or(Value::Null).to_string();
@@ -382,17 +386,6 @@ struct AuditRow {
     legal_basis: String,
     event_id: Option<Uuid>,
     detail: String,
-}
-
-#[derive(sqlx::FromRow)]
-struct SummaryRow {
-    id: Uuid,
-    pin: String,
-    name: String,
-    name_folded: String,
-    dob: String,
-    sex: String,
-    status: String,
 }
 
 impl SqlStore {
@@ -559,55 +552,7 @@ impl Store for SqlStore {
     }
 
     async fn search(&self, q: &SearchQuery) -> StoreResult<SearchPage> {
-        let cap = (SEARCH_MATCH_CAP + 1) as i64;
-        let rows: Vec<SummaryRow> = match &self.db {
-            Db::Sqlite { read, .. } => sqlx::query_as(
-                "SELECT p.id, p.pin, p.name, p.name_folded, p.dob, p.sex, p.status FROM person p \
-                 JOIN (SELECT rowid FROM person_fts WHERE person_fts MATCH $1 LIMIT $2) f ON p.rowid = f.rowid",
-            )
-            .bind(search::fts5_query(q))
-            .bind(cap)
-            .fetch_all(read)
-            .await
-            .map_err(map_err)?,
-            Db::Pg(pool) => sqlx::query_as(
-                "SELECT id, pin, name, name_folded, dob, sex, status FROM person \
-                 WHERE search_tsv @@ to_tsquery('simple', $1) LIMIT $2",
-            )
-            .bind(search::tsquery(q))
-            .bind(cap)
-            .fetch_all(pool)
-            .await
-            .map_err(map_err)?,
-        };
-        if rows.len() > SEARCH_MATCH_CAP {
-            return Err(StoreError::TooBroad);
-        }
-        let mut rows = rows;
-        // A stable order: folded name, then date of birth, then number.
-        rows.sort_by(|a, b| (&a.name_folded, &a.dob, &a.pin).cmp(&(&b.name_folded, &b.dob, &b.pin)));
-        let total = rows.len() as u64;
-        let start = (q.page as usize).saturating_mul(q.page_size as usize);
-        let items = rows
-            .into_iter()
-            .skip(start)
-            .take(q.page_size as usize)
-            .map(|r| {
-                Ok(PersonSummary {
-                    id: PersonId(r.id),
-                    pin: PersonalNumber::parse(&r.pin).map_err(|_| StoreError::Internal("pin".into()))?,
-                    name: r.name,
-                    date_of_birth: r.dob,
-                    sex: Sex::parse(&r.sex).map_err(|_| StoreError::Internal("sex".into()))?,
-                    status: match r.status.as_str() {
-                        "dead" => "dead",
-                        "missing" => "missing",
-                        _ => "alive",
-                    },
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(SearchPage { total, items })
+        crate::search_keys::search(&self.db, q, self.search_limits).await
     }
 
     async fn persons_with_keys(&self, keys: &[String]) -> StoreResult<Vec<(String, PersonId)>> {

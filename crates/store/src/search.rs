@@ -1,11 +1,21 @@
-//! Name search over a token column that both engines index the same way.
+//! Name search through word-combination keys, the same on both engines.
 //!
-//! Each person has a `search_text` of ASCII tokens: the folded name words, `y<year>`,
-//! `d<yyyymmdd>`, `s<m|f>`, and for jurisdiction `jc<2025 commune>` / `jp<2025 province>`.
-//! SQLite indexes it with FTS5 (prefix indexes for 2- and 3-letter prefixes), PostgreSQL with a
-//! GIN full-text index under the `simple` configuration. Because filters and jurisdiction are
-//! tokens too, one index lookup intersects name, year and area: no join, no post-filtering of a
-//! common surname's hundreds of thousands of rows.
+//! A full-text index answers "nguyễn văn an" by intersecting the posting lists of every word,
+//! and a third of the population is called Nguyễn: the cost grows with the commonest word, not
+//! with the answer. Here each person instead gets B-tree keys of one, two and three of their
+//! folded name words (`1 an`, `2 nguyen an`, `3 nguyen van an`), so a query of up to three words
+//! is one key range whose size is close to the number of answers:
+//!
+//! - `1 w` for every word;
+//! - `2 a b` for every ordered pair of distinct words (the query's words come in any order);
+//! - `3 a b c` for every sorted pair `a < b` and any third word `c`.
+//!
+//! Every query word is whole except the last one, which is a prefix (the word being typed): the
+//! range starts at the key of the whole words followed by the prefix. A query of four or more
+//! words reads the narrowest of several three-word ranges ([`key_ranges`]) and checks the other
+//! words on the rows. Year of birth and sex sit beside each key so that they filter inside the
+//! index. `search_text` keeps the tokens (`y<year>`, `d<yyyymmdd>`, `s<sex>`, `jc<commune>`,
+//! `jp<province>`) that the remaining filters and jurisdiction check on the few rows found.
 
 use dinhdanh_app::ports::SearchQuery;
 use dinhdanh_domain::person::{Jurisdiction, LifeStatus, Person};
@@ -13,11 +23,7 @@ use std::collections::BTreeSet;
 
 /// The token text of a person.
 pub fn search_text(p: &Person) -> String {
-    let mut words: BTreeSet<String> = p.birth_name.folded_words().into_iter().collect();
-    for n in &p.other_names {
-        words.extend(n.folded_words());
-    }
-    let mut out: Vec<String> = words.into_iter().collect();
+    let mut out = name_words(p);
     out.push(format!("y{}", p.date_of_birth.year()));
     if let Some(d) = p.date_of_birth.full() {
         out.push(format!("d{:04}{:02}{:02}", d.year(), d.month() as u8, d.day()));
@@ -37,47 +43,253 @@ pub fn status_code(p: &Person) -> &'static str {
     }
 }
 
-/// Keeps only what a token can hold, so user input can never inject query syntax.
+/// Keeps only what a token can hold, so user input can never reach the key syntax.
 fn clean(word: &str) -> String {
     word.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
 
-/// The conditions of a query as (prefix-match, token) terms plus an optional any-of group.
-fn terms(q: &SearchQuery) -> (Vec<(bool, String)>, Vec<String>) {
-    let mut all: Vec<(bool, String)> =
-        q.name_words.iter().map(|w| clean(w)).filter(|w| !w.is_empty()).map(|w| (true, w)).collect();
-    if let Some(y) = q.birth_year {
-        all.push((false, format!("y{y}")));
+/// A person's distinct folded name words (birth name and other names), sorted.
+pub fn name_words(p: &Person) -> Vec<String> {
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    for n in std::iter::once(&p.birth_name).chain(&p.other_names) {
+        words.extend(n.folded_words().iter().map(|w| clean(w)).filter(|w| !w.is_empty()));
     }
-    if let Some(d) = q.date_of_birth {
-        all.push((false, format!("d{:04}{:02}{:02}", d.year(), d.month() as u8, d.day())));
-    }
-    if let Some(s) = q.sex {
-        all.push((false, format!("s{}", s.code().to_ascii_lowercase())));
-    }
-    if let Some(p) = &q.province {
-        all.push((false, format!("jp{}", clean(p))));
-    }
-    let scope = match &q.jurisdiction {
-        Jurisdiction::National => vec![],
-        Jurisdiction::Province(p) => vec![format!("jp{}", clean(p))],
-        Jurisdiction::Commune(c) => vec![format!("jc{}", clean(c))],
-    };
-    (all, scope)
+    words.into_iter().collect()
 }
 
-/// An FTS5 MATCH expression.
-pub fn fts5_query(q: &SearchQuery) -> String {
-    let (all, scope) = terms(q);
-    let mut parts: Vec<String> = all.into_iter().map(|(prefix, t)| if prefix { format!("{t}*") } else { t }).collect();
-    parts.extend(scope);
-    parts.join(" AND ")
+/// The name words at the head of a `search_text` (the filter tokens follow from `y<year>` on).
+pub fn words_of_search_text(text: &str) -> impl Iterator<Item = &str> + Clone {
+    text.split(' ').take_while(|t| !(t.len() > 1 && t.starts_with('y') && t[1..].bytes().all(|b| b.is_ascii_digit())))
 }
 
-/// A PostgreSQL `to_tsquery('simple', …)` expression.
-pub fn tsquery(q: &SearchQuery) -> String {
-    let (all, scope) = terms(q);
-    let mut parts: Vec<String> = all.into_iter().map(|(prefix, t)| if prefix { format!("{t}:*") } else { t }).collect();
-    parts.extend(scope);
-    parts.join(" & ")
+/// Above this many distinct words a name gets keys of its first words only; no real name comes
+/// near it, and the number of three-word keys grows with the cube.
+pub const MAX_KEYED_WORDS: usize = 12;
+
+/// Every search key of a person with these (distinct, sorted) name words.
+pub fn search_keys(words: &[String]) -> Vec<String> {
+    let w = &words[..words.len().min(MAX_KEYED_WORDS)];
+    let mut keys = Vec::with_capacity(w.len() * w.len() * w.len() / 2 + w.len());
+    for a in w {
+        keys.push(format!("1 {a}"));
+    }
+    for (i, a) in w.iter().enumerate() {
+        for (j, b) in w.iter().enumerate() {
+            if i != j {
+                keys.push(format!("2 {a} {b}"));
+            }
+        }
+    }
+    // `w` is sorted, so i < j gives the sorted pair.
+    for i in 0..w.len() {
+        for j in i + 1..w.len() {
+            for (k, c) in w.iter().enumerate() {
+                if k != i && k != j {
+                    keys.push(format!("3 {} {} {c}", w[i], w[j]));
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// A range of keys, `from <= key < to`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyRange {
+    pub from: String,
+    pub to: String,
+}
+
+impl KeyRange {
+    /// Every key that starts with `prefix`. Key characters are ASCII letters, digits and spaces,
+    /// all below `~`.
+    fn prefix(prefix: String) -> Self {
+        KeyRange { to: format!("{prefix}~"), from: prefix }
+    }
+
+    /// Exactly `key` (no key extends another by a character below the space).
+    fn exact(key: String) -> Self {
+        KeyRange { to: format!("{key} "), from: key }
+    }
+}
+
+/// The words of a query as the keys see them: whole words, then the last word as a prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryWords {
+    pub whole: Vec<String>,
+    pub prefix: String,
+}
+
+impl QueryWords {
+    pub fn of(q: &SearchQuery) -> Option<Self> {
+        let mut words: Vec<String> = q.name_words.iter().map(|w| clean(w)).filter(|w| !w.is_empty()).collect();
+        let prefix = words.pop()?;
+        // A person's words are a set: a repeated whole word, or a prefix that is already one of
+        // the whole words, asks nothing more.
+        let mut whole: Vec<String> = words.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+        if let Some(i) = whole.iter().position(|w| *w == prefix) {
+            let prefix = whole.remove(i);
+            return Some(QueryWords { whole, prefix });
+        }
+        Some(QueryWords { whole, prefix })
+    }
+
+    /// Whether a person with these name words matches.
+    pub fn matches<'a>(&self, mut words: impl Iterator<Item = &'a str> + Clone) -> bool {
+        self.whole.iter().all(|w| words.clone().any(|x| x == w)) && words.any(|x| x.starts_with(&self.prefix))
+    }
+}
+
+/// The key ranges that can answer a query, each enough on its own (the rows it holds are a
+/// superset of the answers). Up to three words there is one; with more, the store reads the
+/// narrowest and checks the other words on the rows.
+pub fn key_ranges(w: &QueryWords) -> Vec<KeyRange> {
+    let p = &w.prefix;
+    match w.whole.as_slice() {
+        [] => vec![KeyRange::prefix(format!("1 {p}"))],
+        [a] => vec![KeyRange::prefix(format!("2 {a} {p}"))],
+        [a, b] => vec![KeyRange::prefix(format!("3 {a} {b} {p}"))],
+        whole => {
+            // Whole-word triples are exact keys, usually the narrowest; then pairs with the prefix.
+            let mut out = Vec::new();
+            for i in 0..whole.len() {
+                for j in i + 1..whole.len() {
+                    for (k, c) in whole.iter().enumerate() {
+                        if k > j {
+                            out.push(KeyRange::exact(format!("3 {} {} {c}", whole[i], whole[j])));
+                        }
+                    }
+                }
+            }
+            for i in 0..whole.len() {
+                for j in i + 1..whole.len() {
+                    out.push(KeyRange::prefix(format!("3 {} {} {p}", whole[i], whole[j])));
+                }
+            }
+            out.truncate(MAX_PROBED_RANGES);
+            out
+        }
+    }
+}
+
+/// How many candidate ranges a long query probes before reading one.
+pub const MAX_PROBED_RANGES: usize = 8;
+
+/// Whether a person's `search_text` passes the query's filters other than year and sex (which
+/// the key scan applies): date of birth, province and the caller's jurisdiction.
+pub fn passes_filters(q: &SearchQuery, search_text: &str) -> bool {
+    let has = |t: &str| search_text.split(' ').any(|x| x == t);
+    if let Some(d) = q.date_of_birth
+        && !has(&format!("d{:04}{:02}{:02}", d.year(), d.month() as u8, d.day()))
+    {
+        return false;
+    }
+    if let Some(p) = &q.province
+        && !has(&format!("jp{}", clean(p)))
+    {
+        return false;
+    }
+    match &q.jurisdiction {
+        Jurisdiction::National => true,
+        Jurisdiction::Province(p) => has(&format!("jp{}", clean(p))),
+        Jurisdiction::Commune(c) => has(&format!("jc{}", clean(c))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        let set: BTreeSet<String> = s.split(' ').map(str::to_owned).collect();
+        set.into_iter().collect()
+    }
+
+    fn query(s: &str) -> QueryWords {
+        let q = SearchQuery {
+            name_words: s.split(' ').map(str::to_owned).collect(),
+            birth_year: None,
+            date_of_birth: None,
+            sex: None,
+            province: None,
+            jurisdiction: Jurisdiction::National,
+            page: 0,
+            page_size: 20,
+        };
+        QueryWords::of(&q).unwrap()
+    }
+
+    /// Whether some key of the person falls in one of the query's ranges and the words match:
+    /// the store's answer, without a database.
+    fn finds(name: &str, q: &str) -> bool {
+        let w = words(name);
+        let keys = search_keys(&w);
+        let qw = query(q);
+        let ranges = key_ranges(&qw);
+        let in_range = |k: &String| ranges.iter().any(|r| *k >= r.from && *k < r.to);
+        keys.iter().any(in_range) && qw.matches(w.iter().map(String::as_str))
+    }
+
+    #[test]
+    fn keys_of_three_words() {
+        let keys = search_keys(&words("nguyen van an"));
+        assert_eq!(keys.len(), 3 + 6 + 3);
+        assert!(keys.contains(&"2 van an".to_owned()));
+        assert!(keys.contains(&"2 an van".to_owned()));
+        assert!(keys.contains(&"3 an nguyen van".to_owned()));
+        assert!(keys.contains(&"3 nguyen van an".to_owned()));
+        assert!(!keys.contains(&"3 van nguyen an".to_owned()), "pairs are sorted");
+    }
+
+    #[test]
+    fn any_word_order_and_a_prefix_last_word() {
+        for q in ["nguyen van an", "an nguyen van", "van an nguyen", "nguyen van a", "an van ng", "an", "ngu", "van an"]
+        {
+            assert!(finds("nguyen van an", q), "{q}");
+        }
+        for q in ["nguyen vans an", "nguyen va an", "nguyen van anh", "tran van an", "vanan"] {
+            assert!(!finds("nguyen van an", q), "{q}");
+        }
+    }
+
+    #[test]
+    fn four_and_more_words() {
+        let name = "nguyen thi thu ha";
+        for q in ["nguyen thi thu ha", "ha thu thi nguyen", "nguyen thi thu h", "thi thu ha ng"] {
+            assert!(finds(name, q), "{q}");
+        }
+        for q in ["nguyen thi thu hai", "nguyen thi thuy ha", "le thi thu ha"] {
+            assert!(!finds(name, q), "{q}");
+        }
+        let ranges = key_ranges(&query("nguyen thi thu ha"));
+        assert_eq!(ranges[0], KeyRange::exact("3 nguyen thi thu".into()));
+        assert!(ranges.len() <= MAX_PROBED_RANGES);
+    }
+
+    #[test]
+    fn a_prefix_range_does_not_leak_into_longer_whole_words() {
+        // "2 van an" must not reach "2 vanx ...", and an exact key must not reach longer words.
+        let r = KeyRange::prefix("2 van an".into());
+        assert!("2 van anh" < r.to.as_str() && "2 vana b" >= r.to.as_str());
+        let e = KeyRange::exact("3 a b c".into());
+        assert!("3 a b c" >= e.from.as_str() && "3 a b c" < e.to.as_str() && "3 a b cd" >= e.to.as_str());
+    }
+
+    #[test]
+    fn repeated_words_ask_nothing_more() {
+        assert_eq!(query("nguyen nguyen"), QueryWords { whole: vec![], prefix: "nguyen".into() });
+        assert_eq!(query("van van an"), QueryWords { whole: vec!["van".into()], prefix: "an".into() });
+        assert!(finds("nguyen thi nguyen", "nguyen thi nguyen"));
+    }
+
+    #[test]
+    fn user_input_cannot_reach_the_key_syntax() {
+        assert_eq!(query("an~ 3 b"), QueryWords { whole: vec!["3".into(), "an".into()], prefix: "b".into() });
+    }
+
+    #[test]
+    fn name_words_end_at_the_year_token() {
+        let text = "an nguyen van y1990 d19900315 sm jc26743 jp79";
+        assert_eq!(words_of_search_text(text).collect::<Vec<_>>(), ["an", "nguyen", "van"]);
+    }
 }

@@ -8,6 +8,7 @@ use dinhdanh_domain::date::PartialDate;
 use dinhdanh_domain::person::{
     CancelledPin, Field, FieldChange, Jurisdiction, JurisdictionKeys, MaritalStatus, Person, PersonId, Sex,
 };
+use dinhdanh_store::SearchLimits;
 use dinhdanh_testkit::sample::{self, BA_DINH, BEN_THANH};
 use dinhdanh_testkit::{Engine, TestStore, backends, synth};
 use std::collections::BTreeSet;
@@ -390,6 +391,83 @@ async fn search_filters_by_name_words_and_tokens_inside_the_jurisdiction() {
         // Query syntax in user input is dropped, never interpreted.
         assert_eq!(pins(&t, &query(&["hoa\"", "*", "OR"], nat.clone())).await.len(), 0, "{e:?}");
         assert_eq!(pins(&t, &query(&["h'o(a"], nat)).await.len(), 2, "{e:?}");
+    }
+}
+
+#[tokio::test]
+async fn search_finds_names_in_any_word_order_with_the_last_word_as_a_prefix() {
+    for t in backends().await {
+        let e = t.engine;
+        let hoa = sample::adult_woman(); // Trần Thị Bích Hòa
+        create(&t, &hoa).await;
+        let nat = Jurisdiction::National;
+        let hit = ["079193004321"];
+        for words in [
+            &["tran", "thi", "bich", "hoa"][..],
+            &["hoa", "bich", "thi", "tran"],
+            &["tran", "thi", "bich", "h"],
+            &["bich", "tr"],
+            &["hoa", "tran", "thi"],
+        ] {
+            assert_eq!(pins(&t, &query(words, nat.clone())).await, hit, "{e:?}: {words:?}");
+        }
+        for words in [&["tran", "thi", "bic", "hoa"][..], &["tran", "thi", "bich", "hoang"], &["tra", "hoa"]] {
+            assert!(pins(&t, &query(words, nat.clone())).await.is_empty(), "{e:?}: {words:?}: earlier words are whole");
+        }
+    }
+}
+
+#[tokio::test]
+async fn search_follows_corrections_of_name_sex_and_year() {
+    for t in backends().await {
+        let e = t.engine;
+        let man = sample::adult_man(); // Nguyễn Văn An 1990
+        create(&t, &man).await;
+        let v1 = get(&t, man.id).await;
+        let mut fixed = man.clone();
+        fixed.birth_name = sample::name("Lê Văn Bình");
+        fixed.date_of_birth = PartialDate::Full(date!(1991 - 03 - 15));
+        t.store.commit(update(&v1, fixed, EventKind::Correction, date!(2026 - 09 - 01))).await.expect("correct");
+        let nat = Jurisdiction::National;
+        assert!(pins(&t, &query(&["nguyen", "van", "an"], nat.clone())).await.is_empty(), "{e:?}: old name gone");
+        let mut q = query(&["le", "binh"], nat.clone());
+        assert_eq!(pins(&t, &q).await, ["079090001234"], "{e:?}: new name");
+        q.birth_year = Some(1990);
+        assert!(pins(&t, &q).await.is_empty(), "{e:?}: old year gone");
+        q.birth_year = Some(1991);
+        q.sex = Some(Sex::Male);
+        assert_eq!(pins(&t, &q).await, ["079090001234"], "{e:?}: new year");
+        // A rebuild from the register gives the same answers.
+        t.store.rebuild_search_keys().await.expect("rebuild");
+        assert_eq!(pins(&t, &q).await, ["079090001234"], "{e:?}: after rebuild");
+        assert!(pins(&t, &query(&["nguyen", "van", "an"], nat)).await.is_empty(), "{e:?}: after rebuild");
+    }
+}
+
+#[tokio::test]
+async fn a_key_range_wider_than_the_scan_limit_is_refused_not_truncated() {
+    for t in backends().await {
+        let e = t.engine;
+        let base = sample::adult_man();
+        let prefix = base.pin.prefix();
+        let many: Vec<Person> = (0..30u32)
+            .map(|i| {
+                let mut p = base.clone();
+                p.id = PersonId(Uuid::from_u128(5000 + i as u128));
+                p.pin = prefix.with_random(i);
+                p.date_of_birth = PartialDate::Full(date!(1980 - 01 - 01) + time::Duration::days(i as i64 * 400));
+                p
+            })
+            .collect();
+        t.store.raw_load_persons(&many, &[], NOW).await.expect("load");
+        let narrow = (*t.store).clone().with_search_limits(SearchLimits { key_scan: 20, candidates: 10 });
+        let mut q = query(&["nguyen", "an"], Jurisdiction::National);
+        assert!(matches!(narrow.search(&q).await, Err(StoreError::TooBroad)), "{e:?}: 30 keys over a scan of 20");
+        let wide = (*t.store).clone().with_search_limits(SearchLimits { key_scan: 40, candidates: 10 });
+        assert!(matches!(wide.search(&q).await, Err(StoreError::TooBroad)), "{e:?}: 30 candidates over 10");
+        q.birth_year = Some(1980);
+        let page = wide.search(&q).await.expect("the year leaves one candidate");
+        assert_eq!(page.total, 1, "{e:?}");
     }
 }
 
