@@ -34,6 +34,24 @@ pub struct Options {
     pub postgres: Option<String>,
     pub work_dir: std::path::PathBuf,
     pub seed: u64,
+    /// Which parts run ([`PARTS`]); empty means all. Without `import`, the register is filled by
+    /// the raw load (or reused, see `reuse`).
+    pub only: Vec<String>,
+    /// Run PostgreSQL only.
+    pub skip_sqlite: bool,
+    /// Keep the register database after the run, to inspect or reuse it.
+    pub keep: bool,
+    /// Reuse a kept register database of the same size instead of loading it again.
+    pub reuse: bool,
+}
+
+/// The parts of the benchmark, in the order they run.
+pub const PARTS: [&str; 3] = ["import", "reads", "search"];
+
+impl Options {
+    fn runs(&self, part: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|p| p == part)
+    }
 }
 
 #[derive(Default, serde::Serialize)]
@@ -52,6 +70,9 @@ pub struct EngineFigures {
     pub search_too_broad: usize,
     pub search_p50_ms: f64,
     pub search_p95_ms: f64,
+    /// The same searches straight to the store: no permission check, no audit line.
+    pub search_store_p50_ms: f64,
+    pub search_store_p95_ms: f64,
 }
 
 #[derive(Default, Clone, serde::Serialize)]
@@ -87,16 +108,27 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 async fn open_fresh(opts: &Options, engine: &str, name: &str) -> anyhow::Result<Arc<SqlStore>> {
+    open(opts, engine, name, false).await
+}
+
+/// Opens the named benchmark database, emptied first unless `reuse`.
+async fn open(opts: &Options, engine: &str, name: &str, reuse: bool) -> anyhow::Result<Arc<SqlStore>> {
     let store = match engine {
         "postgres" => {
             let admin = opts.postgres.as_deref().context("no PostgreSQL URL")?;
-            let url = SqlStore::create_postgres_database(admin, name).await.map_err(err)?;
+            let url = if reuse {
+                dinhdanh_store::database_url(admin, name)
+            } else {
+                SqlStore::create_postgres_database(admin, name).await.map_err(err)?
+            };
             SqlStore::open_postgres(&url, (opts.concurrency as u32).max(8)).await.map_err(err)?
         }
         _ => {
             let path = opts.work_dir.join(format!("{name}.sqlite"));
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            if !reuse {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
             }
             SqlStore::open_sqlite(&path, SqliteDurability::Full).await.map_err(err)?
         }
@@ -123,7 +155,10 @@ pub async fn run(opts: Options) -> anyhow::Result<Vec<EngineFigures>> {
     let reference = time::Date::from_calendar_date(2026, time::Month::January, 1).map_err(err)?;
     eprintln!("generating {} synthetic persons (seed {})", opts.persons, opts.seed);
     let people: Vec<Person> = dinhdanh_synth::persons(opts.seed, reference, opts.persons).collect();
-    let mut engines = vec!["sqlite"];
+    let mut engines = vec![];
+    if !opts.skip_sqlite {
+        engines.push("sqlite");
+    }
     if opts.postgres.is_some() {
         engines.push("postgres");
     }
@@ -138,13 +173,105 @@ async fn run_engine(opts: &Options, engine: &str, people: &[Person]) -> anyhow::
     let mut f = EngineFigures { engine: engine.to_owned(), persons: people.len(), ..Default::default() };
     let now = time::OffsetDateTime::now_utc();
 
-    // (1a) The ceiling: the same rows straight into the person table, same batch size.
-    let raw = open_fresh(opts, engine, "dinhdanh_bench_raw").await?;
-    eprintln!("[{engine}] raw load of {} rows", people.len());
+    // A kept register of the right size is reused as it is.
+    let reused = if opts.reuse && !opts.runs("import") {
+        match open(opts, engine, "dinhdanh_bench", true).await {
+            Ok(s) if s.count_persons().await.ok() == Some(people.len() as u64) => Some(s),
+            Ok(s) => {
+                s.close().await;
+                None
+            }
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    let store = match reused {
+        Some(s) => {
+            eprintln!("[{engine}] reusing the kept register of {} persons", people.len());
+            s
+        }
+        None => {
+            // (1a) The ceiling: the same rows straight into the tables, same batch size. Without
+            // the import part, this load is what fills the register for the other parts.
+            let into = if opts.runs("import") { "dinhdanh_bench_raw" } else { "dinhdanh_bench" };
+            let raw = open_fresh(opts, engine, into).await?;
+            eprintln!("[{engine}] raw load of {} rows", people.len());
+            f.raw_rows_per_s = raw_load(&raw, people, opts.batch, now).await?;
+            if opts.runs("import") {
+                discard(opts, raw, engine, into).await;
+                // (1b) The product path: the import use case.
+                let store = open_fresh(opts, engine, "dinhdanh_bench").await?;
+                f.import_rows_per_s = import(&app_over(&store), people, opts.batch).await?;
+                f.import_ratio = f.import_rows_per_s / f.raw_rows_per_s;
+                store
+            } else {
+                raw
+            }
+        }
+    };
+    // Fresh statistics, as after any bulk import (`dinhdanh import` does the same).
+    store.analyze().await.map_err(err)?;
+    let app = app_over(&store);
+    let system = Principal::system("bench");
+
+    if opts.runs("reads") {
+        // (2) Reads under load.
+        let sample: Vec<_> = people.iter().step_by((people.len() / 10_000).max(1)).map(|p| p.pin).collect();
+        let (_, token) = app
+            .create_api_client(
+                &system,
+                "bench",
+                vec![Scope::parse("persons:read").map_err(err)?],
+                Jurisdiction::National,
+            )
+            .await
+            .map_err(err)?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let router = dinhdanh_web::router(dinhdanh_web::AppState { app: app.clone(), secure_cookies: false });
+        let server = tokio::spawn(async move { axum::serve(listener, router).await });
+        let paths: Arc<Vec<String>> =
+            Arc::new(sample.iter().map(|p| format!("/api/v1/persons/{}", p.as_str())).collect());
+        let secs = Duration::from_secs(opts.seconds);
+        eprintln!("[{engine}] GET /api/v1/persons/{{pin}}: {} connections for {secs:?}", opts.concurrency);
+        f.get = http_load(addr, paths, Some(token), opts.concurrency, secs).await?;
+        eprintln!("[{engine}] hello-world route");
+        f.hello = http_load(addr, Arc::new(vec!["/healthz".to_owned()]), None, opts.concurrency, secs).await?;
+        server.abort();
+        eprintln!("[{engine}] direct store calls");
+        f.direct = direct_load(store.clone(), Arc::new(sample.clone()), opts.concurrency, secs).await;
+        f.get_vs_direct = f.get.per_s / f.direct.per_s;
+        f.get_vs_hello = f.get.per_s / f.hello.per_s;
+    }
+
+    if opts.runs("search") {
+        search(&mut f, &app, &store, people, engine).await?;
+    }
+    if opts.keep {
+        store.close().await;
+        eprintln!("[{engine}] kept the register database dinhdanh_bench");
+    } else {
+        discard(opts, store, engine, "dinhdanh_bench").await;
+    }
+    Ok(f)
+}
+
+fn app_over(store: &Arc<SqlStore>) -> Arc<App> {
+    Arc::new(App::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        Arc::new(OsRng),
+        AppConfig { client_cache_ttl: time::Duration::seconds(10), ..AppConfig::default() },
+    ))
+}
+
+/// The raw load, rows per second.
+async fn raw_load(raw: &SqlStore, people: &[Person], batch: usize, now: time::OffsetDateTime) -> anyhow::Result<f64> {
     let pb = indicatif::ProgressBar::new(people.len() as u64);
     let t0 = Instant::now();
     let actor = Principal::system("bench raw").actor();
-    for chunk in people.chunks(opts.batch) {
+    for chunk in people.chunks(batch) {
         // The same audit lines the import writes, one per person.
         let audit: Vec<AuditEntry> = chunk
             .iter()
@@ -164,24 +291,18 @@ async fn run_engine(opts: &Options, engine: &str, people: &[Person]) -> anyhow::
         raw.raw_load_persons(chunk, &audit, now).await.map_err(err)?;
         pb.inc(chunk.len() as u64);
     }
-    f.raw_rows_per_s = people.len() as f64 / t0.elapsed().as_secs_f64();
     pb.finish_and_clear();
-    discard(opts, raw, engine, "dinhdanh_bench_raw").await;
+    Ok(people.len() as f64 / t0.elapsed().as_secs_f64())
+}
 
-    // (1b) The product path: the import use case.
-    let store = open_fresh(opts, engine, "dinhdanh_bench").await?;
-    let app = Arc::new(App::new(
-        store.clone(),
-        Arc::new(SystemClock),
-        Arc::new(OsRng),
-        AppConfig { client_cache_ttl: time::Duration::seconds(10), ..AppConfig::default() },
-    ));
+/// The import use case, rows per second.
+async fn import(app: &App, people: &[Person], batch: usize) -> anyhow::Result<f64> {
     let system = Principal::system("bench");
-    eprintln!("[{engine}] import of {} rows", people.len());
+    eprintln!("import of {} rows", people.len());
     let pb = indicatif::ProgressBar::new(people.len() as u64);
     let t0 = Instant::now();
     let mut line = 0u64;
-    for chunk in people.chunks(opts.batch) {
+    for chunk in people.chunks(batch) {
         let rows = chunk
             .iter()
             .map(|p| {
@@ -195,33 +316,19 @@ async fn run_engine(opts: &Options, engine: &str, people: &[Person]) -> anyhow::
         }
         pb.inc(chunk.len() as u64);
     }
-    f.import_rows_per_s = people.len() as f64 / t0.elapsed().as_secs_f64();
-    f.import_ratio = f.import_rows_per_s / f.raw_rows_per_s;
     pb.finish_and_clear();
+    Ok(people.len() as f64 / t0.elapsed().as_secs_f64())
+}
 
-    // (2) Reads under load.
-    let sample: Vec<_> = people.iter().step_by((people.len() / 10_000).max(1)).map(|p| p.pin).collect();
-    let (_, token) = app
-        .create_api_client(&system, "bench", vec![Scope::parse("persons:read").map_err(err)?], Jurisdiction::National)
-        .await
-        .map_err(err)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let router = dinhdanh_web::router(dinhdanh_web::AppState { app: app.clone(), secure_cookies: false });
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
-    let paths: Arc<Vec<String>> = Arc::new(sample.iter().map(|p| format!("/api/v1/persons/{}", p.as_str())).collect());
-    let secs = Duration::from_secs(opts.seconds);
-    eprintln!("[{engine}] GET /api/v1/persons/{{pin}}: {} connections for {secs:?}", opts.concurrency);
-    f.get = http_load(addr, paths, Some(token), opts.concurrency, secs).await?;
-    eprintln!("[{engine}] hello-world route");
-    f.hello = http_load(addr, Arc::new(vec!["/healthz".to_owned()]), None, opts.concurrency, secs).await?;
-    server.abort();
-    eprintln!("[{engine}] direct store calls");
-    f.direct = direct_load(store.clone(), Arc::new(sample.clone()), opts.concurrency, secs).await;
-    f.get_vs_direct = f.get.per_s / f.direct.per_s;
-    f.get_vs_hello = f.get.per_s / f.hello.per_s;
-
-    // (3) Name search: full names, half of them with the year of birth, as officers search.
+/// (3) Name search: full names, half of them with the year of birth, as officers search; through
+/// the use case (permission, audit of every hit) and straight to the store.
+async fn search(
+    f: &mut EngineFigures,
+    app: &App,
+    store: &SqlStore,
+    people: &[Person],
+    engine: &str,
+) -> anyhow::Result<()> {
     let supervisor = Principal {
         id: uuid::Uuid::nil(),
         name: "bench supervisor".to_owned(),
@@ -229,33 +336,68 @@ async fn run_engine(opts: &Options, engine: &str, people: &[Person]) -> anyhow::
         jurisdiction: Jurisdiction::National,
     };
     let queries: Vec<_> = people.iter().step_by((people.len() / 500).max(1)).take(500).collect();
-    let mut lat = Vec::with_capacity(queries.len());
+    let input = |i: usize, p: &Person| SearchInput {
+        q: dinhdanh_domain::name::fold(p.birth_name.as_str()),
+        birth_year: i.is_multiple_of(2).then(|| p.date_of_birth.year()),
+        date_of_birth: None,
+        sex: None,
+        province: None,
+        page: None,
+        page_size: Some(20),
+    };
     eprintln!("[{engine}] {} name searches", queries.len());
+    let mut lat = Vec::with_capacity(queries.len());
+    let mut slowest: Vec<(u32, String, Option<i32>, String)> = Vec::new();
     for (i, p) in queries.iter().enumerate() {
-        let input = SearchInput {
-            q: dinhdanh_domain::name::fold(p.birth_name.as_str()),
-            birth_year: (i % 2 == 0).then(|| p.date_of_birth.year()),
-            date_of_birth: None,
-            sex: None,
-            province: None,
-            page: None,
-            page_size: Some(20),
-        };
+        let input = input(i, p);
+        let (q, year) = (input.q.clone(), input.birth_year);
         let t = Instant::now();
-        match app.search(&supervisor, input).await {
+        let outcome = match app.search(&supervisor, input).await {
             Ok(page) if page.items.is_empty() => return Err(anyhow!("search found nobody for a known name")),
-            Ok(_) => {}
-            Err(dinhdanh_app::AppError::Invalid(_)) => f.search_too_broad += 1,
+            Ok(page) => format!("{} found", page.total),
+            Err(dinhdanh_app::AppError::Invalid(_)) => {
+                f.search_too_broad += 1;
+                "too broad".to_owned()
+            }
             Err(e) => return Err(err(e)),
-        }
-        lat.push(t.elapsed().as_micros() as u32);
+        };
+        let us = t.elapsed().as_micros() as u32;
+        lat.push(us);
+        slowest.push((us, q, year, outcome));
     }
     lat.sort_unstable();
     f.search_queries = lat.len();
     f.search_p50_ms = percentile(&lat, 0.5);
     f.search_p95_ms = percentile(&lat, 0.95);
-    discard(opts, store, engine, "dinhdanh_bench").await;
-    Ok(f)
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    for (us, q, year, outcome) in slowest.iter().take(5) {
+        eprintln!("[{engine}]   slow: {:.1} ms  \"{q}\" {year:?}: {outcome}", *us as f64 / 1000.0);
+    }
+
+    let mut lat = Vec::with_capacity(queries.len());
+    for (i, p) in queries.iter().enumerate() {
+        let input = input(i, p);
+        let query = dinhdanh_app::ports::SearchQuery {
+            name_words: input.q.split(' ').map(str::to_owned).collect(),
+            birth_year: input.birth_year,
+            date_of_birth: None,
+            sex: None,
+            province: None,
+            jurisdiction: Jurisdiction::National,
+            page: 0,
+            page_size: 20,
+        };
+        let t = Instant::now();
+        match store.search(&query).await {
+            Ok(_) | Err(dinhdanh_app::ports::StoreError::TooBroad) => {}
+            Err(e) => return Err(err(e)),
+        }
+        lat.push(t.elapsed().as_micros() as u32);
+    }
+    lat.sort_unstable();
+    f.search_store_p50_ms = percentile(&lat, 0.5);
+    f.search_store_p95_ms = percentile(&lat, 0.95);
+    Ok(())
 }
 
 /// `concurrency` keep-alive HTTP/1.1 connections, each sending requests back to back.
@@ -387,6 +529,9 @@ pub fn table(figures: &[EngineFigures]) -> String {
     row(&mut s, "GET / hello-world", &|f| format!("{:.2}", f.get_vs_hello));
     row(&mut s, "name search p50 / p95 ms (target p95 ≤ 20)", &|f| {
         format!("{:.2} / {:.2}", f.search_p50_ms, f.search_p95_ms)
+    });
+    row(&mut s, "name search in the store alone, p50 / p95 ms", &|f| {
+        format!("{:.2} / {:.2}", f.search_store_p50_ms, f.search_store_p95_ms)
     });
     row(&mut s, "searches refused as too broad", &|f| format!("{} of {}", f.search_too_broad, f.search_queries));
     s

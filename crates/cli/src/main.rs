@@ -127,6 +127,19 @@ enum Command {
         /// Also write the figures as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Run only these parts (comma-separated: import, reads, search). Without import, the
+        /// register is filled by the raw load.
+        #[arg(long, value_delimiter = ',', value_parser = clap::builder::PossibleValuesParser::new(bench::PARTS))]
+        only: Vec<String>,
+        /// PostgreSQL only.
+        #[arg(long)]
+        skip_sqlite: bool,
+        /// Keep the register database (`dinhdanh_bench`) after the run.
+        #[arg(long)]
+        keep: bool,
+        /// Reuse a kept register database of the same size (with --only that leaves out import).
+        #[arg(long)]
+        reuse: bool,
     },
     /// Identity cards: export a card's chip files, verify exported chip files.
     Card {
@@ -307,6 +320,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let format = format_of(&file, format);
             let report = report.unwrap_or_else(|| PathBuf::from(format!("{}.report.csv", file.display())));
             let summary = bulk::import_file(&app, &file, format, &report, batch.max(1)).await;
+            if summary.is_ok() {
+                // Fresh planner statistics for the tables the import grew.
+                store.analyze().await?;
+            }
             store.close().await;
             let summary = summary?;
             println!("{summary}");
@@ -328,7 +345,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {n} synthetic persons to {}", file.display());
             Ok(())
         }
-        Command::Bench { persons, seconds, concurrency, batch, postgres, work_dir, seed, json } => {
+        Command::Bench {
+            persons,
+            seconds,
+            concurrency,
+            batch,
+            postgres,
+            work_dir,
+            seed,
+            json,
+            only,
+            skip_sqlite,
+            keep,
+            reuse,
+        } => {
             let figures = bench::run(bench::Options {
                 persons,
                 seconds,
@@ -337,6 +367,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 postgres,
                 work_dir,
                 seed,
+                only,
+                skip_sqlite,
+                keep,
+                reuse,
             })
             .await?;
             println!("{}", bench::table(&figures));
