@@ -1,5 +1,6 @@
 //! The outside checks of DESIGN.md §5 that apply so far: schemathesis against our OpenAPI
-//! document and the officer pages in headless Chromium driven by playwright-core. Tools are
+//! document, the officer pages in headless Chromium driven by playwright-core, and identity
+//! cards read by independent Python tools (`xtask/python/check_cards.py`). Tools are
 //! installed into `target/xtask/` (a virtualenv, an npm folder); Chromium comes from Debian.
 
 use crate::test::{cargo, step};
@@ -189,6 +190,8 @@ pub fn run(root: &Path) -> Result<()> {
         c
     })?;
 
+    cards(root, &server)?;
+
     let artifacts = root.join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts)?;
     // ES modules resolve packages from the script's own folder, so the script runs from there.
@@ -204,5 +207,88 @@ pub fn run(root: &Path) -> Result<()> {
         c
     })?;
     println!("screenshots in {}", artifacts.display());
+    Ok(())
+}
+
+/// Python packages of the independent card checks (xtask/python/check_cards.py).
+const CARD_CHECKERS: &[&str] =
+    &["asn1crypto==1.5.1", "cryptography==51.0.1", "mrz==0.6.2", "zxing-cpp==3.1.1", "pillow==13.0.0"];
+
+fn ensure_card_checkers(root: &Path) -> Result<PathBuf> {
+    let venv = tools_dir(root).join("venv-cards");
+    let python = venv.join("bin/python");
+    let marker = venv.join(format!(".installed-{}", CARD_CHECKERS.join("-")));
+    if !marker.exists() {
+        step(root, "python venv for the card checks", {
+            let mut c = Command::new("python3");
+            c.args(["-m", "venv"]).arg(&venv);
+            c
+        })?;
+        step(root, &format!("pip install {}", CARD_CHECKERS.join(" ")), {
+            let mut c = Command::new(venv.join("bin/pip"));
+            c.args(["install", "--quiet", "--disable-pip-version-check"]).args(CARD_CHECKERS);
+            c
+        })?;
+        std::fs::write(&marker, "")?;
+    }
+    Ok(python)
+}
+
+/// Cards checked by tools that share no code with ours: sample cards (`card samples`, with their
+/// QR images) and cards the demo server produced through the real application steps
+/// (`card export`), read by `xtask/python/check_cards.py` (mrz's TD1 checker; EF.SOD, the chain,
+/// the CRL and the hashes on asn1crypto and cryptography; zxing-cpp for the QR).
+pub fn cards(root: &Path, server: &Server) -> Result<()> {
+    let python = ensure_card_checkers(root)?;
+    let exe = crate::target_dir(root).join("debug/dinhdanh");
+    let work = tools_dir(root).join("cards");
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work)?;
+    let samples = work.join("samples");
+    step(root, "card samples", {
+        let mut c = Command::new(&exe);
+        c.args(["card", "samples"]).arg(&samples).args(["--count", "30"]);
+        c
+    })?;
+    // Demo cards: every person of the demo register, exported when they hold a card.
+    let persons = work.join("persons.jsonl");
+    step(root, "export the demo register", {
+        let mut c = Command::new(&exe);
+        c.arg("export").arg(&persons).arg("--data-dir").arg(&server.data_dir).env_remove("DINHDANH_DATABASE_URL");
+        c
+    })?;
+    let demo = work.join("demo");
+    let mut exported = 0;
+    for line in std::fs::read_to_string(&persons)?.lines() {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        let Some(pin) = v["pin"].as_str() else { continue };
+        let out = Command::new(&exe)
+            .args(["card", "export", pin])
+            .arg(demo.join(pin))
+            .arg("--data-dir")
+            .arg(&server.data_dir)
+            .env_remove("DINHDANH_DATABASE_URL")
+            .output()?;
+        if out.status.success() {
+            exported += 1;
+            if exported == 1 {
+                std::fs::copy(demo.join(pin).join("CSCA.der"), demo.join("CSCA.der"))?;
+                std::fs::copy(demo.join(pin).join("CRL.der"), demo.join("CRL.der"))?;
+            }
+        }
+        if exported == 20 {
+            break;
+        }
+    }
+    if exported == 0 {
+        bail!("the demo register has no card to export");
+    }
+    for (what, dir) in [("sample cards and their QR images", &samples), ("demo cards", &demo)] {
+        step(root, &format!("{what}: mrz, asn1crypto + cryptography, zxing-cpp"), {
+            let mut c = Command::new(&python);
+            c.arg(root.join("xtask/python/check_cards.py")).arg(dir);
+            c
+        })?;
+    }
     Ok(())
 }

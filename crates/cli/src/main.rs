@@ -2,6 +2,7 @@
 //! adapters (SQLite or PostgreSQL store, system clock, OS randomness, key files).
 
 mod bench;
+mod bench_cards;
 mod bulk;
 mod cards;
 mod records;
@@ -150,6 +151,25 @@ enum Command {
     Qr {
         #[command(subcommand)]
         command: QrCommand,
+    },
+    /// Card benchmark (chip data, verification, production on SQLite and with --postgres on
+    /// PostgreSQL), with same-run ceilings.
+    BenchCards {
+        /// Seconds each single-thread measurement runs.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+        /// Cards produced through the application per engine.
+        #[arg(long, default_value_t = 200)]
+        cards: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value = "target/bench")]
+        work_dir: PathBuf,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
     /// Officer accounts.
     Officer {
@@ -376,6 +396,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", bench::table(&figures));
             if let Some(path) = json {
                 bench::write_results(&path, &figures)?;
+            }
+            Ok(())
+        }
+        Command::BenchCards { seconds, cards, postgres, work_dir, seed, json } => {
+            let f = bench_cards::run(bench_cards::Options { seconds, cards: cards.max(1), postgres, work_dir, seed })
+                .await?;
+            println!("{}", bench_cards::table(&f));
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&f)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
             Ok(())
         }

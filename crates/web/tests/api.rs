@@ -98,6 +98,7 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/persons/{pin}/cards/lost"),
     ("get", "/api/v1/persons/{pin}/cards/current/qr"),
     ("get", "/api/v1/persons/{pin}/cards/current/qr/{variant}"),
+    ("get", "/api/v1/persons/{pin}/cards/current/image/{side}"),
     ("post", "/api/v1/cards/{id}/revoke"),
     ("post", "/api/v1/cards/status"),
     ("post", "/api/v1/cards/verify"),
@@ -365,7 +366,8 @@ async fn openapi_document_lists_every_mounted_route() {
             .replace("{id}", &uuid::Uuid::nil().to_string())
             .replace("{code}", "79")
             .replace("{kind}", "face")
-            .replace("{variant}", "legacy");
+            .replace("{variant}", "legacy")
+            .replace("{side}", "front");
         let body = (*m != "get" && *m != "delete").then(|| json!({}));
         let r = e.call(m, &uri, "none", body).await;
         assert!(

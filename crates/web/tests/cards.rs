@@ -290,6 +290,27 @@ async fn a_card_from_application_to_relying_parties() {
         assert_eq!(svg.headers[header::CACHE_CONTROL], "no-store");
         e.call("get", &format!("{qr_uri}/legacy?format=gif"), "supervisor", None, 422).await;
         e.call("get", &format!("{qr_uri}/other"), "supervisor", None, 404).await;
+        // The printable card: photo, labels in both languages, the QR and the MRZ.
+        let front = e.raw("get", &format!("/api/v1/persons/{MAN}/cards/current/image/front"), "supervisor", None).await;
+        assert_eq!(front.status, StatusCode::OK);
+        let front = String::from_utf8(front.bytes).unwrap();
+        for needle in [
+            "CĂN CƯỚC",
+            "IDENTITY CARD",
+            "Personal identification number",
+            MAN,
+            "NGUYỄN VĂN AN",
+            "data:image/jpeg;base64,",
+        ] {
+            assert!(front.contains(needle), "{needle} missing from the front");
+        }
+        let back = e.raw("get", &format!("/api/v1/persons/{MAN}/cards/current/image/back"), "supervisor", None).await;
+        let back = String::from_utf8(back.bytes).unwrap();
+        let line1 = back.split("class=\"mrz\">").nth(1).unwrap_or_default();
+        assert!(line1.starts_with("IDVNM090001234") && line1.contains("079090001234&lt;&lt;"), "the MRZ: {line1}");
+        assert!(back.contains("Place of residence") && back.contains("Date of expiry"));
+        e.call("get", &format!("/api/v1/persons/{MAN}/cards/current/image/side"), "supervisor", None, 422).await;
+        e.call("get", &format!("/api/v1/persons/{MAN}/cards/current/image/front"), "officer", None, 403).await;
         let keys = e.call("get", "/api/v1/cards/qr-keys", "none", None, 200).await;
         assert_eq!(keys["keys"][0]["crv"], "P-256");
         let signed = qr["signed"].as_str().unwrap();

@@ -83,6 +83,8 @@ pub struct CardPrint {
     /// The three TD1 lines.
     pub mrz: Vec<String>,
     pub face_jpeg: Option<Vec<u8>>,
+    /// Where the birth was registered (printed on the back; not in DG13).
+    pub birth_registration: String,
     pub legacy_qr: String,
     pub signed_qr: String,
 }
@@ -238,6 +240,7 @@ impl App {
             mrz: mrz.as_bytes().chunks(30).map(|c| String::from_utf8_lossy(c).into_owned()).collect(),
             dg13,
             face_jpeg,
+            birth_registration: person.birth_registration.as_ref().map(|b| b.display()).unwrap_or_default(),
             signed_qr,
         })
     }

@@ -460,3 +460,42 @@ fn image_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
     r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     r
 }
+
+/// A printable side of the person's newest card (`front` or `back`) as SVG: the 2024 card's
+/// fields in Vietnamese and English, the photo, the QR code and the MRZ (supervisors; audited as
+/// an export).
+#[utoipa::path(get, path = "/api/v1/persons/{pin}/cards/current/image/{side}", tag = "cards",
+    params(("pin" = String, Path, description = "12-digit PIN", pattern = r"^[0-9]{12}$"),
+        ("side" = String, Path, description = "`front` or `back`")),
+    responses((status = 200, description = "SVG image (ID-1 size)", content((String = "image/svg+xml"))), Errors))]
+pub async fn card_image(
+    caller: Caller,
+    State(s): State<AppState>,
+    ApiPath((pin, side)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let side = match side.as_str() {
+        "front" => render::Side::Front,
+        "back" => render::Side::Back,
+        _ => return Err(ApiError::invalid("side", Rule::CardImageSide)),
+    };
+    let p = print(&s, &caller, &pin).await?;
+    use dinhdanh_icao::lds::dg13_field as f;
+    let t = |n| p.dg13.text(n).unwrap_or_default();
+    let face = render::CardFace {
+        pin: t(f::PIN),
+        name: t(f::FULL_NAME),
+        date_of_birth: t(f::DATE_OF_BIRTH),
+        sex: t(f::SEX),
+        nationality: t(f::NATIONALITY),
+        residence: t(f::RESIDENCE),
+        birth_registration: &p.birth_registration,
+        issued_on: t(f::DATE_OF_ISSUE),
+        expires_on: t(f::DATE_OF_EXPIRY),
+        mrz: &p.mrz,
+        photo_jpeg: p.face_jpeg.as_deref(),
+        qr: &p.legacy_qr,
+    };
+    let svg =
+        render::card_svg(&face, side).map_err(|e| ApiError::from(dinhdanh_app::AppError::Internal(e.to_string())))?;
+    Ok(image_response("image/svg+xml", svg.into_bytes()))
+}

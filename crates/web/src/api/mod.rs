@@ -96,6 +96,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/persons/{pin}/cards/lost"),
     ("get", "/persons/{pin}/cards/current/qr"),
     ("get", "/persons/{pin}/cards/current/qr/{variant}"),
+    ("get", "/persons/{pin}/cards/current/image/{side}"),
     ("post", "/cards/{id}/revoke"),
     ("post", "/cards/status"),
     ("post", "/cards/verify"),
@@ -176,6 +177,7 @@ pub fn router() -> Router<AppState> {
         .route("/persons/{pin}/cards/lost", post(cards::report_lost))
         .route("/persons/{pin}/cards/current/qr", get(cards::qr_texts))
         .route("/persons/{pin}/cards/current/qr/{variant}", get(cards::qr_image))
+        .route("/persons/{pin}/cards/current/image/{side}", get(cards::card_image))
         .route("/cards/{id}/revoke", post(cards::revoke))
         .route("/cards/status", post(cards::status))
         .route("/cards/verify", post(cards::verify))
@@ -333,7 +335,7 @@ impl Modify for BearerAuth {
         eid::dependant, eid::organisations, eid::register_org, eid::add_member, eid::remove_member,
         eid::grant_level2, eid::account, eid::officer_lock, eid::officer_unlock, eid::reviews, eid::review_decide,
         cards::apply, cards::application, cards::step, cards::biometrics, cards::capture, cards::cards,
-        cards::report_lost, cards::qr_texts, cards::qr_image, cards::revoke, cards::status, cards::verify,
+        cards::report_lost, cards::qr_texts, cards::qr_image, cards::card_image, cards::revoke, cards::status, cards::verify,
         cards::qr_keys, cards::verify_qr,
         docs::openapi_json, docs::docs_page,
     ),
