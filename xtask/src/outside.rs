@@ -1,7 +1,8 @@
 //! The outside checks of DESIGN.md §5 that apply so far: schemathesis against our OpenAPI
-//! document, the officer pages in headless Chromium driven by playwright-core, and identity
-//! cards read by independent Python tools (`xtask/python/check_cards.py`). Tools are
-//! installed into `target/xtask/` (a virtualenv, an npm folder); Chromium comes from Debian.
+//! document, the officer pages and the citizen app in headless Chromium driven by
+//! playwright-core, and identity cards read by independent Python tools
+//! (`xtask/python/check_cards.py`). Tools are installed into `target/xtask/` (a virtualenv, an
+//! npm folder); Chromium comes from Debian.
 
 use crate::test::{cargo, step};
 use anyhow::{Context, Result, bail};
@@ -201,6 +202,18 @@ pub fn run(root: &Path) -> Result<()> {
         let mut c = Command::new("node");
         c.arg(&script)
             .env("BASE_URL", &base)
+            .env("OFFICER_USER", &user)
+            .env("OFFICER_PASSWORD", &password)
+            .env("ARTIFACTS", &artifacts);
+        c
+    })?;
+    let script = node_dir.join("eid.mjs");
+    std::fs::copy(root.join("xtask/browser/eid.mjs"), &script)?;
+    step(root, "citizen app in headless Chromium (playwright-core, virtual WebAuthn authenticator)", {
+        let mut c = Command::new("node");
+        // An RP ID cannot be an IP address: the citizen app is tested at http://localhost:PORT.
+        c.arg(&script)
+            .env("BASE_URL", format!("http://localhost:{}", server.addr.port()))
             .env("OFFICER_USER", &user)
             .env("OFFICER_PASSWORD", &password)
             .env("ARTIFACTS", &artifacts);

@@ -638,16 +638,26 @@ impl EidStore for SqlStore {
         .transpose()
     }
 
-    async fn eid_codes_sent_since(&self, phone: &str, since: OffsetDateTime) -> StoreResult<Vec<OffsetDateTime>> {
-        let rows: Vec<(i64,)> = on_read!(&self.db, c => sqlx::query_as(
-            "SELECT created_at FROM eid_sms_code WHERE phone = $1 AND created_at >= $2 ORDER BY created_at DESC",
+    async fn eid_codes_sent_since(
+        &self,
+        phone: &str,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<(OffsetDateTime, CodePurpose)>> {
+        let rows: Vec<(i64, String)> = on_read!(&self.db, c => sqlx::query_as(
+            "SELECT created_at, purpose FROM eid_sms_code WHERE phone = $1 AND created_at >= $2 \
+             ORDER BY created_at DESC",
         )
         .bind(phone)
         .bind(micros(since))
         .fetch_all(c)
         .await
         .map_err(map_err)?);
-        Ok(rows.into_iter().map(|(t,)| from_micros(t)).collect())
+        rows.into_iter()
+            .map(|(t, p)| {
+                let purpose = CodePurpose::parse(&p).ok_or_else(|| bad("code purpose"))?;
+                Ok((from_micros(t), purpose))
+            })
+            .collect()
     }
 
     async fn eid_throttle(&self, key: &str) -> StoreResult<Option<Throttle>> {

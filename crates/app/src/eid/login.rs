@@ -315,8 +315,9 @@ impl App {
         }
     }
 
-    /// Sends a sign-in code to the holder's phone.
-    pub async fn eid_send_login_code(&self, holder: &Holder, ctx: &ClientCtx) -> AppResult<()> {
+    /// Sends a sign-in code to the holder's phone, unless the one sent less than a minute ago is
+    /// still usable.
+    pub async fn eid_send_login_code(&self, holder: &Holder, ctx: &ClientCtx) -> AppResult<super::CodeIssue> {
         Self::require_second_stage(holder)?;
         self.eid_ip_attempt(&ctx.ip)?;
         self.issue_code(&holder.account, CodePurpose::Login).await

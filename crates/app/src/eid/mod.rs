@@ -18,6 +18,7 @@ pub use dependants::Dependant;
 pub use factors::{PasskeyOptions, TotpEnrolment};
 pub use login::{ClientCtx, IssuedEidSession, LoginStep, Method};
 pub use org::{OrgDraft, OrgView};
+pub use sms::CodeIssue;
 
 use crate::App;
 use crate::audit::{AuditAction, AuditEntry};
@@ -54,8 +55,12 @@ pub struct EidConfig {
     pub second_factor_ttl: Duration,
     pub code_ttl: Duration,
     pub code_attempts: i32,
-    /// SMS limits per phone number.
+    /// SMS limits. Each purpose (activation, sign-in, reset) has its own budget per phone: one
+    /// new code per interval while the last one is unused, and a few an hour. Over all purposes a
+    /// phone receives at most `sms_per_hour` and `sms_per_day` codes. Notices carry no code and
+    /// count against none of these.
     pub sms_min_interval: Duration,
+    pub sms_per_purpose_hour: usize,
     pub sms_per_hour: usize,
     pub sms_per_day: usize,
     /// Consecutive failures of one PIN before the account is locked.
@@ -81,8 +86,9 @@ impl Default for EidConfig {
             code_ttl: Duration::minutes(5),
             code_attempts: 5,
             sms_min_interval: Duration::seconds(60),
-            sms_per_hour: 5,
-            sms_per_day: 10,
+            sms_per_purpose_hour: 5,
+            sms_per_hour: 10,
+            sms_per_day: 20,
             lock_after: 5,
             failure_delays: vec![Duration::ZERO, Duration::seconds(1), Duration::seconds(2), Duration::seconds(4)],
             ip_attempts: 100,
@@ -332,8 +338,12 @@ pub trait EidStore: Send + Sync {
     async fn eid_sessions_of(&self, account: Uuid) -> StoreResult<Vec<EidSession>>;
     /// The newest code of an account for a purpose, consumed or not.
     async fn eid_latest_code(&self, account: Uuid, purpose: CodePurpose) -> StoreResult<Option<SmsCode>>;
-    /// When codes were sent to a phone since `since`, newest first.
-    async fn eid_codes_sent_since(&self, phone: &str, since: OffsetDateTime) -> StoreResult<Vec<OffsetDateTime>>;
+    /// When codes were sent to a phone since `since`, and for what, newest first.
+    async fn eid_codes_sent_since(
+        &self,
+        phone: &str,
+        since: OffsetDateTime,
+    ) -> StoreResult<Vec<(OffsetDateTime, CodePurpose)>>;
     async fn eid_throttle(&self, key: &str) -> StoreResult<Option<Throttle>>;
     async fn eid_passkeys_of(&self, account: Uuid) -> StoreResult<Vec<Passkey>>;
     async fn eid_passkey(&self, credential_id: &[u8]) -> StoreResult<Option<Passkey>>;

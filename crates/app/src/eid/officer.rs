@@ -77,6 +77,7 @@ impl App {
         }
         let now = self.clock.now();
         let existing = self.store.eid_account_by_person(p.id).await?;
+        let raised = existing.as_ref().is_some_and(|a| a.level == Level::One);
         let (account, created) = match existing {
             Some(a) if a.state == AccountState::Revoked => return Err(AppError::invalid("pin", Rule::EidState)),
             Some(a) => {
@@ -138,6 +139,9 @@ impl App {
             if let Err(e) = self.issue_code(&stored, CodePurpose::Activation).await {
                 tracing::warn!(error = %e, "activation code not sent at grant; the holder can request one");
             }
+        } else if raised && matches!(stored.state, AccountState::Active | AccountState::Locked) {
+            // An account in use learns of the new level by a notice: no code, no budget spent.
+            self.send_notice(&stored, "da duoc nang len muc 2 tai co quan Cong an").await;
         }
         Ok(stored)
     }

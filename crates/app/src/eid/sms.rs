@@ -1,7 +1,9 @@
 //! SMS: the gateway port, a development outbox, and how codes are issued and checked.
 //!
-//! Codes live 5 minutes, are stored as salted digests, allow 5 attempts, and each phone number
-//! receives a limited number of messages per minute, hour and day. No password is ever sent.
+//! Codes live 5 minutes, are stored as salted digests, allow 5 attempts. Each purpose has its
+//! own budget per phone (a minute between codes while the last is unused, a few an hour), and a
+//! phone receives a limited number of codes per hour and day over all purposes. Notices carry no
+//! code and spend no budget. No password is ever sent.
 
 use super::{CodePurpose, EidAccount, EidChange, SmsCode};
 use crate::App;
@@ -66,12 +68,12 @@ impl DevOutbox {
         self.messages.lock().expect("outbox lock").iter().rev().cloned().collect()
     }
 
-    /// The 6-digit code of the newest message to a phone, for tests.
+    /// The 6-digit code of the newest message to a phone that carries one, for tests.
     pub fn last_code(&self, phone: &str) -> Option<String> {
         self.messages()
             .into_iter()
-            .find(|m| m.phone == phone)
-            .and_then(|m| m.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned))
+            .filter(|m| m.phone == phone)
+            .find_map(|m| m.text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned))
     }
 }
 
@@ -97,24 +99,66 @@ fn code_text(purpose: CodePurpose, code: &str) -> String {
     format!("Ma xac thuc {what}: {code}. Hieu luc 5 phut. Khong cung cap ma nay cho bat ky ai.")
 }
 
+/// What became of a request for a code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeIssue {
+    /// A new code left for the phone.
+    Sent,
+    /// A code of the same purpose went out less than the interval ago and is still usable; no
+    /// new message was sent, the holder types the one they have.
+    StillValid,
+}
+
+/// A message about the account that carries no code (a level granted, for instance). Plain
+/// ASCII and no six-digit number, so it is never mistaken for a code.
+pub(crate) fn notice_text(what: &str) -> String {
+    format!("Tai khoan dinh danh dien tu: {what}. Neu khong phai ban thuc hien, hay lien he co quan Cong an.")
+}
+
 impl App {
-    /// Checks the per-phone limits; the error names the rule the caller broke.
-    async fn sms_allowed(&self, phone: &Phone) -> AppResult<()> {
+    /// Applies the SMS budgets before a code of `purpose` goes to the account's phone. Purposes
+    /// have separate budgets so one step of a legitimate flow (the activation code sent at the
+    /// counter) never blocks the next (the sign-in code right after activation). Within the
+    /// interval, a still-usable code answers [`CodeIssue::StillValid`] instead of an error; a new
+    /// code is due at once when the last one was used. The errors name the budget in the log.
+    async fn sms_budget(&self, account: &EidAccount, purpose: CodePurpose) -> AppResult<Option<CodeIssue>> {
         let cfg = &self.config.eid;
         let now = self.clock.now();
-        let sent = self.store.eid_codes_sent_since(phone.as_str(), now - Duration::days(1)).await?;
-        let last_hour = sent.iter().filter(|t| now - **t < Duration::hours(1)).count();
-        let too_soon = sent.first().is_some_and(|t| now - *t < cfg.sms_min_interval);
-        if too_soon || last_hour >= cfg.sms_per_hour || sent.len() >= cfg.sms_per_day {
+        if let Some(last) = self.store.eid_latest_code(account.id, purpose).await?
+            && last.phone == account.phone.as_str()
+            && last.consumed_at.is_none()
+            && now - last.created_at < cfg.sms_min_interval
+        {
+            if last.expires_at > now && last.attempts < cfg.code_attempts {
+                return Ok(Some(CodeIssue::StillValid));
+            }
+            tracing::info!(purpose = purpose.code(), "SMS refused: interval of the purpose");
             return Err(AppError::invalid("phone", Rule::EidSmsLimit));
         }
-        Ok(())
+        let sent = self.store.eid_codes_sent_since(account.phone.as_str(), now - Duration::days(1)).await?;
+        let hour: Vec<_> = sent.iter().filter(|(t, _)| now - *t < Duration::hours(1)).collect();
+        let budget = if hour.iter().filter(|(_, p)| *p == purpose).count() >= cfg.sms_per_purpose_hour {
+            Some("hourly budget of the purpose")
+        } else if hour.len() >= cfg.sms_per_hour {
+            Some("hourly cap of the phone")
+        } else if sent.len() >= cfg.sms_per_day {
+            Some("daily cap of the phone")
+        } else {
+            None
+        };
+        if let Some(budget) = budget {
+            tracing::info!(purpose = purpose.code(), budget, "SMS refused");
+            return Err(AppError::invalid("phone", Rule::EidSmsLimit));
+        }
+        Ok(None)
     }
 
     /// Issues a code for an account and sends it to the account's phone. The code row and its
     /// audit line are committed before the message leaves.
-    pub(crate) async fn issue_code(&self, account: &EidAccount, purpose: CodePurpose) -> AppResult<()> {
-        self.sms_allowed(&account.phone).await?;
+    pub(crate) async fn issue_code(&self, account: &EidAccount, purpose: CodePurpose) -> AppResult<CodeIssue> {
+        if let Some(answer) = self.sms_budget(account, purpose).await? {
+            return Ok(answer);
+        }
         let now = self.clock.now();
         let code = otp::six_digits(|| {
             let mut b = [0u8; 4];
@@ -145,7 +189,16 @@ impl App {
         self.eid.sms.send(&account.phone, &code_text(purpose, &code)).await.map_err(|e| {
             tracing::warn!(error = %e, "SMS not sent");
             AppError::Unavailable("SMS gateway".to_owned())
-        })
+        })?;
+        Ok(CodeIssue::Sent)
+    }
+
+    /// Sends a notice (no code) to the account's phone. It is a courtesy to the holder, so a
+    /// gateway failure is logged, not raised: the change it reports is already committed.
+    pub(crate) async fn send_notice(&self, account: &EidAccount, what: &str) {
+        if let Err(e) = self.eid.sms.send(&account.phone, &notice_text(what)).await {
+            tracing::warn!(error = %e, "SMS notice not sent");
+        }
     }
 
     /// Checks a typed code against the newest code of the purpose. A wrong code counts an

@@ -2,13 +2,15 @@
 //! delay and lockout, sessions, the holder's and officers' locks, death, dependants and
 //! organisations, on every backend.
 
-use crate::{invalid, pairs, seed};
+use crate::{ClockExt, invalid, pairs, seed};
 use dinhdanh_app::AppError;
 use dinhdanh_app::audit::AuditAction;
 use dinhdanh_app::auth::Role;
 use dinhdanh_app::eid::factors::PasskeyResponse;
 use dinhdanh_app::eid::officer::Level2Grant;
-use dinhdanh_app::eid::{ClientCtx, Holder, LoginStep, Method, OrgDraft, SessionStage};
+use dinhdanh_app::eid::{
+    ClientCtx, CodeIssue, EidAccount, EidChange, Holder, LoginStep, Method, OrgDraft, SessionStage,
+};
 use dinhdanh_app::register::EventMeta;
 use dinhdanh_crypto::totp::{Totp, base32_decode};
 use dinhdanh_domain::codes::Phone;
@@ -55,7 +57,8 @@ async fn sign_in(t: &TestApp, p: &Person) -> (Holder, String) {
 }
 
 async fn sign_in_with(t: &TestApp, p: &Person, pw: &str) -> (Holder, String) {
-    t.clock.advance(Duration::seconds(61));
+    // Seconds after the previous step: no SMS budget makes a legitimate holder wait.
+    t.clock.advance(Duration::seconds(3));
     let step = t.app.eid_login(p.pin.as_str(), pw, &ctx()).await.expect("password");
     let LoginStep::SecondFactor(partial, _) = step else { panic!("level 2 always needs a second factor") };
     let holder = t.app.eid_holder(&partial.token).await.expect("partial session");
@@ -121,16 +124,13 @@ async fn level2_grant_activation_and_sms_sign_in() {
         );
         assert_eq!(t.app.store.eid_account(a.id).await.expect("read").expect("a").state, AccountState::Approved);
         // A new code: the wrong phone sends nothing, the right one does; a second request within
-        // a minute is refused by the per-phone limit.
+        // a minute sends nothing either, the code just sent stays the one to type.
         t.app.eid_activation_start(p.pin.as_str(), "0987000111", "ip").await.expect("same answer");
         assert_eq!(t.outbox.messages().len(), 1, "{e:?}: nothing sent to a phone that does not match");
         t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await.expect("sent");
         assert_eq!(t.outbox.messages().len(), 2, "{e:?}");
-        assert_eq!(
-            invalid(t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await),
-            pairs(&[("phone", Rule::EidSmsLimit)]),
-            "{e:?}"
-        );
+        t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await.expect("the same answer");
+        assert_eq!(t.outbox.messages().len(), 2, "{e:?}: one activation code a minute");
         let code = t.outbox.last_code(PHONE).expect("code");
         t.app.eid_activate(p.pin.as_str(), &code, PASSWORD, PASSCODE, "ip").await.expect("activate");
         let a = t.app.store.eid_account(a.id).await.expect("read").expect("a");
@@ -194,6 +194,156 @@ async fn level2_grant_activation_and_sms_sign_in() {
             assert!(history.contains(&action), "{e:?}: {action:?} in {history:?}");
         }
         assert!(t.app.eid_history(&holder, 100).await.expect("history").len() >= 8, "{e:?}");
+    }
+}
+
+/// Password, then a sign-in code by SMS, a few seconds after the previous step.
+async fn login_code(t: &TestApp, p: &Person) -> Result<(Holder, CodeIssue), AppError> {
+    t.clock.advance(Duration::seconds(3));
+    let LoginStep::SecondFactor(partial, _) = t.app.eid_login(p.pin.as_str(), PASSWORD, &ctx()).await? else {
+        panic!("level 2 always needs a second factor")
+    };
+    let holder = t.app.eid_holder(&partial.token).await?;
+    let issue = t.app.eid_send_login_code(&holder, &ctx()).await?;
+    Ok((holder, issue))
+}
+
+async fn codes_in_last_day(t: &TestApp) -> usize {
+    let since = t.clock.now_utc() - Duration::days(1);
+    t.app.store.eid_codes_sent_since(PHONE, since).await.expect("codes").len()
+}
+
+#[tokio::test]
+async fn sms_budgets_per_purpose_never_block_a_legitimate_flow() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let p = sample::adult_man();
+        seed(&t, &p).await;
+        let clerk = officer(Role::Officer, &format!("commune:{}", sample::BEN_THANH));
+        t.app.eid_grant_level2(&clerk, grant(&p)).await.expect("grant");
+        let sent = || t.outbox.messages().len();
+        assert_eq!(sent(), 1, "{e:?}: the activation code of the grant");
+
+        // Asking again within the minute sends nothing: the code of the grant is still the one.
+        t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await.expect("same answer");
+        assert_eq!(sent(), 1, "{e:?}");
+        // Four more activation codes a minute apart; the sixth in the hour is over the budget of
+        // the purpose.
+        for _ in 0..4 {
+            t.clock.advance(Duration::seconds(61));
+            t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await.expect("sent");
+        }
+        assert_eq!(sent(), 5, "{e:?}");
+        t.clock.advance(Duration::seconds(61));
+        assert_eq!(
+            invalid(t.app.eid_activation_start(p.pin.as_str(), PHONE, "ip").await),
+            pairs(&[("phone", Rule::EidSmsLimit)]),
+            "{e:?}"
+        );
+        let code = t.outbox.last_code(PHONE).expect("code");
+        t.app.eid_activate(p.pin.as_str(), &code, PASSWORD, PASSCODE, "ip").await.expect("activate");
+
+        // Signing in right after activation: the sign-in code has its own budget. A used code
+        // does not hold back the next sign-in; an unused one within the minute is still valid.
+        let (h, issue) = login_code(&t, &p).await.expect("a sign-in code right after activation");
+        assert_eq!((issue, sent()), (CodeIssue::Sent, 6), "{e:?}");
+        assert_eq!(t.app.eid_send_login_code(&h, &ctx()).await.expect("again"), CodeIssue::StillValid, "{e:?}");
+        assert_eq!(sent(), 6, "{e:?}: nothing resent within the minute");
+        let code = t.outbox.last_code(PHONE).expect("code");
+        t.app.eid_second_factor_sms(&h, &code, &ctx()).await.expect("signed in");
+        for n in 7..=10 {
+            let (h, issue) = login_code(&t, &p).await.expect("the next sign-in at once");
+            assert_eq!((issue, sent()), (CodeIssue::Sent, n), "{e:?}");
+            let code = t.outbox.last_code(PHONE).expect("code");
+            t.app.eid_second_factor_sms(&h, &code, &ctx()).await.expect("signed in");
+        }
+        // Ten codes this hour: the phone's hourly cap holds even for a purpose not used yet.
+        assert_eq!(
+            invalid(t.app.eid_reset_start(p.pin.as_str(), PHONE, "ip").await),
+            pairs(&[("phone", Rule::EidSmsLimit)]),
+            "{e:?}"
+        );
+        assert_eq!(sent(), 10, "{e:?}");
+
+        // A new hour. A reset code whose attempts are spent does not earn a new one within the
+        // minute; after it, it does.
+        t.clock.advance(Duration::minutes(61));
+        t.app.eid_reset_start(p.pin.as_str(), PHONE, "ip").await.expect("reset code");
+        let right = t.outbox.last_code(PHONE).expect("code");
+        let wrong = if right == "000000" { "111111" } else { "000000" };
+        for _ in 0..5 {
+            assert_eq!(
+                invalid(t.app.eid_reset(p.pin.as_str(), wrong, "hoa sen nở giữa hồ tây", "ip").await),
+                pairs(&[("code", Rule::EidCodeWrong)]),
+                "{e:?}"
+            );
+        }
+        assert_eq!(
+            invalid(t.app.eid_reset_start(p.pin.as_str(), PHONE, "ip").await),
+            pairs(&[("phone", Rule::EidSmsLimit)]),
+            "{e:?}"
+        );
+        t.clock.advance(Duration::seconds(61));
+        t.app.eid_reset_start(p.pin.as_str(), PHONE, "ip").await.expect("a new reset code");
+        assert_eq!(sent(), 12, "{e:?}");
+        // Up to the daily cap of twenty codes over all purposes.
+        for _ in 0..5 {
+            let (h, _) = login_code(&t, &p).await.expect("sign-in code");
+            let code = t.outbox.last_code(PHONE).expect("code");
+            t.app.eid_second_factor_sms(&h, &code, &ctx()).await.expect("signed in");
+        }
+        for _ in 0..3 {
+            t.clock.advance(Duration::seconds(61));
+            t.app.eid_reset_start(p.pin.as_str(), PHONE, "ip").await.expect("reset code");
+        }
+        assert_eq!((sent(), codes_in_last_day(&t).await), (20, 20), "{e:?}");
+        t.clock.advance(Duration::minutes(61));
+        assert_eq!(invalid(login_code(&t, &p).await), pairs(&[("phone", Rule::EidSmsLimit)]), "{e:?}");
+        t.clock.advance(Duration::days(1));
+        assert_eq!(login_code(&t, &p).await.expect("a new day").1, CodeIssue::Sent, "{e:?}");
+    }
+}
+
+#[tokio::test]
+async fn level2_for_an_account_in_use_is_a_notice_without_a_code() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let p = sample::adult_man();
+        seed(&t, &p).await;
+        let now = t.clock.now_utc();
+        let level1 = EidAccount {
+            id: Uuid::from_u128(0xe1d1),
+            person_id: p.id,
+            pin: p.pin,
+            level: Level::One,
+            state: AccountState::Active,
+            phone: Phone::parse(PHONE).expect("phone"),
+            password_hash: None,
+            passcode_hash: None,
+            totp_secret: None,
+            totp_pending: None,
+            totp_last_step: None,
+            lock: None,
+            channel: "chip".into(),
+            note: String::new(),
+            version: 0,
+            created_at: now,
+            updated_at: now,
+            activated_at: Some(now),
+            revoked_at: None,
+        };
+        t.app.store.eid_commit(EidChange { insert_account: Some(level1), ..Default::default() }).await.expect("seed");
+        let clerk = officer(Role::Officer, &format!("commune:{}", sample::BEN_THANH));
+        let a = t.app.eid_grant_level2(&clerk, Level2Grant { phone: None, ..grant(&p) }).await.expect("grant");
+        assert_eq!((a.level, a.state), (Level::Two, AccountState::Active), "{e:?}");
+        let sms = t.outbox.messages();
+        assert_eq!(sms.len(), 1, "{e:?}");
+        assert!(sms[0].text.contains("muc 2"), "{e:?}: {}", sms[0].text);
+        assert_eq!(t.outbox.last_code(PHONE), None, "{e:?}: a notice carries no code");
+        assert_eq!(codes_in_last_day(&t).await, 0, "{e:?}: and spends no code budget");
+        // Granting level 2 again sends nothing more.
+        t.app.eid_grant_level2(&clerk, Level2Grant { phone: None, ..grant(&p) }).await.expect("again");
+        assert_eq!(t.outbox.messages().len(), 1, "{e:?}");
     }
 }
 

@@ -250,7 +250,7 @@ pub async fn login(
 
 /// Sends the sign-in code by SMS (a `second_factor` session).
 #[utoipa::path(post, path = "/api/v1/eid/login/sms-code", tag = "eid",
-    responses((status = 202, description = "Code sent"), Errors))]
+    responses((status = 202, description = "Code sent, or the one sent less than a minute ago is still valid"), Errors))]
 pub async fn login_sms_code(State(s): State<AppState>, c: HolderCaller) -> ApiResult<StatusCode> {
     s.app.eid_send_login_code(&c.holder, &c.ctx).await.map_err(eid_err)?;
     Ok(StatusCode::ACCEPTED)

@@ -348,6 +348,7 @@ pub const VI: &[(&str, &str)] = &[
     ("eid.second.sms", "Mã gửi qua SMS"),
     ("eid.second.send", "Gửi mã"),
     ("eid.second.sent", "Đã gửi mã đến số điện thoại"),
+    ("eid.second.still_valid", "Mã đã gửi chưa đầy một phút trước vẫn còn hiệu lực, hãy nhập mã đó. Số điện thoại:"),
     ("eid.second.confirm", "Xác nhận"),
     ("eid.second.totp", "Ứng dụng xác thực"),
     ("eid.second.passkey", "Khóa truy cập (passkey)"),
@@ -383,7 +384,8 @@ pub const VI: &[(&str, &str)] = &[
     ("eid.code.request", "Nhận mã qua SMS"),
     (
         "eid.code.sent_if",
-        "Nếu thông tin khớp với tài khoản, mã đã được gửi đến số điện thoại trong vài giây. Mã có hiệu lực 5 phút.",
+        "Nếu thông tin khớp với tài khoản, mã đã được gửi đến số điện thoại trong vài giây (hoặc mã gửi chưa đầy \
+         một phút trước vẫn dùng được). Mã có hiệu lực 5 phút.",
     ),
     ("eid.home.title", "Tài khoản của tôi"),
     ("eid.home.hello", "Xin chào,"),
@@ -759,6 +761,7 @@ pub const EN: &[(&str, &str)] = &[
     ("eid.second.sms", "Code by SMS"),
     ("eid.second.send", "Send a code"),
     ("eid.second.sent", "A code was sent to"),
+    ("eid.second.still_valid", "The code sent less than a minute ago is still valid; type that one. Phone:"),
     ("eid.second.confirm", "Confirm"),
     ("eid.second.totp", "Authenticator app"),
     ("eid.second.passkey", "Passkey"),
@@ -791,7 +794,8 @@ pub const EN: &[(&str, &str)] = &[
     ("eid.code.request", "Get a code by SMS"),
     (
         "eid.code.sent_if",
-        "If the details match an account, a code is on its way to the phone. It is valid for 5 minutes.",
+        "If the details match an account, a code is on its way to the phone (or the one sent less than a minute \
+         ago is still usable). It is valid for 5 minutes.",
     ),
     ("eid.home.title", "My account"),
     ("eid.home.hello", "Hello,"),

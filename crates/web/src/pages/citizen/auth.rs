@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use dinhdanh_api::eid::PasskeyResponse;
 use dinhdanh_app::AppError;
-use dinhdanh_app::eid::{IssuedEidSession, LoginStep, Method, SessionStage};
+use dinhdanh_app::eid::{CodeIssue, IssuedEidSession, LoginStep, Method, SessionStage};
 use serde::Deserialize;
 
 #[derive(Template)]
@@ -152,7 +152,13 @@ pub(crate) async fn second_send_sms(State(state): State<AppState>, c: Citizen, F
         return message(c.tr(), None, StatusCode::FORBIDDEN, "error.403.title", "error.403.text");
     }
     match state.app.eid_send_login_code(&c.holder, &c.ctx).await {
-        Ok(()) => second_page(&state, &c, StatusCode::OK, Some("eid.second.sent"), FormErrors::new(c.tr())).await,
+        Ok(issue) => {
+            let notice = match issue {
+                CodeIssue::Sent => "eid.second.sent",
+                CodeIssue::StillValid => "eid.second.still_valid",
+            };
+            second_page(&state, &c, StatusCode::OK, Some(notice), FormErrors::new(c.tr())).await
+        }
         Err(AppError::Invalid(inv)) => {
             let mut errors = FormErrors::new(c.tr());
             errors.invalid(&inv, |_| "code".to_owned());
