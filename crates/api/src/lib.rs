@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod cards;
 pub mod eid;
+pub mod events;
 pub mod error;
 pub mod parse;
 pub mod person;

@@ -18,6 +18,8 @@ pub enum AuditAction {
     Import,
     Export,
     Denied,
+    /// Person data sent to an agency by event delivery (the subscription is the actor).
+    Disclose,
     Login,
     LoginFailed,
     Logout,
@@ -38,7 +40,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 20] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::Read,
         AuditAction::Search,
         AuditAction::Create,
@@ -46,6 +48,7 @@ impl AuditAction {
         AuditAction::Import,
         AuditAction::Export,
         AuditAction::Denied,
+        AuditAction::Disclose,
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -69,6 +72,7 @@ impl AuditAction {
             AuditAction::Import => "import",
             AuditAction::Export => "export",
             AuditAction::Denied => "denied",
+            AuditAction::Disclose => "disclose",
             AuditAction::Login => "login",
             AuditAction::LoginFailed => "login_failed",
             AuditAction::Logout => "logout",

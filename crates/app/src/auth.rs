@@ -65,7 +65,7 @@ impl Role {
                 ExportCard,
                 ManageEid,
             ],
-            Role::Administrator => &[ManageOfficers, ManageClients],
+            Role::Administrator => &[ManageOfficers, ManageClients, ManageSubscriptions],
         }
     }
     /// Whether the role carries a permission (to check an officer who is not the caller).
@@ -138,6 +138,8 @@ pub enum Permission {
     Adjudicate,
     ManageOfficers,
     ManageClients,
+    /// Register, approve and suspend agencies' event subscriptions; see their queues (no person data).
+    ManageSubscriptions,
     /// Review e-ID registrations, grant level 2, lock and unlock e-ID accounts (in the jurisdiction).
     ManageEid,
     /// Bulk import and export; only the operator's command line has it.

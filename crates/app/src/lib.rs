@@ -12,6 +12,7 @@ pub mod eid;
 pub mod error;
 pub mod identity;
 pub mod import;
+pub mod outbox;
 pub mod pki;
 pub mod ports;
 pub mod register;
@@ -45,6 +46,8 @@ pub struct AppConfig {
     pub dossier_kinds: Vec<&'static workflow::DossierKind>,
     /// e-ID accounts and citizens' authentication.
     pub eid: eid::EidConfig,
+    /// Event subscriptions and their delivery.
+    pub outbox: outbox::OutboxConfig,
 }
 
 impl Default for AppConfig {
@@ -60,6 +63,7 @@ impl Default for AppConfig {
             calendar: Arc::new(WorkingCalendar::embedded().clone()),
             dossier_kinds: workflow::builtin_kinds(),
             eid: eid::EidConfig::default(),
+            outbox: outbox::OutboxConfig::default(),
         }
     }
 }

@@ -290,6 +290,8 @@ pub struct ChangeSet {
     pub cards: Vec<crate::cards::store::CardWrite>,
     /// Persons whose e-ID accounts are revoked (and sessions ended) with this change: the dead.
     pub revoke_eid_of: Vec<PersonId>,
+    /// Events to other agencies, written in the same transaction (see [`crate::outbox`]).
+    pub outbox: Vec<crate::outbox::OutboxEvent>,
 }
 
 /// A search as the store runs it: every condition must hold.
@@ -383,6 +385,7 @@ pub trait Store:
     + crate::cards::store::CardStore
     + crate::identity::IdentityStore
     + crate::eid::EidStore
+    + crate::outbox::OutboxStore
 {
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.

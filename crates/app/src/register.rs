@@ -483,7 +483,7 @@ impl App {
             if let Some(c) = &mut case {
                 c.person_id = Some(id);
             }
-            let changes = ChangeSet {
+            let mut changes = ChangeSet {
                 event: Some(self.event(
                     who,
                     EventKind::BirthRegistration,
@@ -501,6 +501,7 @@ impl App {
                 audit,
                 ..Default::default()
             };
+            changes.outbox = crate::outbox::life_events(&changes, || self.rng.uuid());
             match self.store.commit(changes).await {
                 Ok(()) => return self.store.person_by_id(id).await?.ok_or(AppError::NotFound),
                 Err(StoreError::Conflict) if attempt + 1 < EVENT_RETRIES => continue,
@@ -638,6 +639,7 @@ impl App {
                 ..Default::default()
             };
             self.pin_transitions(&mut changes);
+            changes.outbox = crate::outbox::life_events(&changes, || self.rng.uuid());
             if kind == EventKind::Death {
                 self.eid_revoke_on_death(&mut changes).await?;
             }

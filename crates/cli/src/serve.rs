@@ -38,7 +38,12 @@ pub async fn serve(
     secure_cookies: bool,
     public_url: Option<String>,
 ) -> anyhow::Result<()> {
-    let config = dinhdanh_app::AppConfig { eid: eid_config(listen, public_url)?, ..Default::default() };
+    let outbox = dinhdanh_app::outbox::OutboxConfig {
+        // Development servers may deliver events to a receiver on this machine over plain HTTP.
+        allow_loopback_http: demo.is_some(),
+        ..Default::default()
+    };
+    let config = dinhdanh_app::AppConfig { eid: eid_config(listen, public_url)?, outbox, ..Default::default() };
     let (app, store) = storage.app_with(config).await?;
     let app = if demo.is_some() {
         // Demo servers keep SMS in memory and show them at /citizen/dev/sms.
@@ -63,9 +68,16 @@ pub async fn serve(
     let router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
     tracing::info!(engine = store.engine(), "dinhdanh listening on http://{listen}/");
     println!("dinhdanh: http://{}/ ({})", listener.local_addr()?, store.engine());
+    // Event delivery runs beside the HTTP server; its queues live in the database, so a crash
+    // loses nothing and the next start resumes where the last one stopped.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sender = Arc::new(dinhdanh_web::webhooks::HttpSender::new(std::time::Duration::from_secs(10)));
+    let delivery = tokio::spawn(dinhdanh_app::outbox::run_delivery(app.clone(), sender, stopped));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await?;
+    let _ = stop.send(true);
+    let _ = delivery.await;
     store.close().await;
     Ok(())
 }

@@ -15,5 +15,6 @@ pub mod soft_authenticator;
 pub mod token;
 pub mod totp;
 pub mod webauthn;
+pub mod webhook;
 
 pub use keys::{ChipKey, KeyAlgorithm, KeyError, Signer, SoftwareKey};

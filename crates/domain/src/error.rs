@@ -137,6 +137,11 @@ rules! {
     MarriageSameSex => "marriage.same_sex", "Nhà nước không thừa nhận hôn nhân giữa những người cùng giới tính.", "Marriage between persons of the same sex is not recognised.";
     MarriageKin => "marriage.kin", "Cấm kết hôn giữa những người có quan hệ trực hệ.", "Marriage between persons in the direct line is prohibited.";
     MarriageSelf => "marriage.self", "Không thể kết hôn với chính mình.", "A person cannot marry themselves.";
+    WebhookUrl => "subscription.url", "Địa chỉ nhận sự kiện phải là URL https:// có tên máy (http://127.0.0.1 chỉ dùng khi thử nghiệm).", "The endpoint must be an https:// URL with a host name (http://127.0.0.1 only in tests and development).";
+    EventKindUnknown => "subscription.event_kind", "Loại sự kiện không được hỗ trợ.", "This event kind is not offered.";
+    EventFieldUnknown => "subscription.field", "Trường dữ liệu này không được chia sẻ qua sự kiện.", "This field cannot be shared through events.";
+    ReplayFrom => "replay.from", "Cần đúng một điểm bắt đầu: số thứ tự sự kiện hoặc thời điểm.", "Give exactly one starting point: an event sequence number or a time.";
+    SubscriptionState => "subscription.state", "Trạng thái của đăng ký nhận sự kiện không cho phép thao tác này.", "The subscription's state does not allow this.";
     ParentSex => "parent.sex", "Giới tính của cha hoặc mẹ không phù hợp.", "The father's or mother's sex does not fit.";
     ParentAfterChild => "parent.younger", "Cha hoặc mẹ sinh sau con.", "The parent was born after the child.";
     CorrectionEmpty => "correction.empty", "Không có thay đổi nào để đính chính.", "The correction changes nothing.";

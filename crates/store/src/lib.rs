@@ -11,6 +11,7 @@ pub mod db;
 mod dossiers;
 mod eid;
 mod identity;
+mod outbox;
 mod persons;
 pub mod search;
 mod search_keys;

@@ -5,6 +5,7 @@ pub mod api;
 pub mod pages;
 pub mod render;
 pub mod state;
+pub mod webhooks;
 
 use axum::Router;
 use axum::routing::get;

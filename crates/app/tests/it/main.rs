@@ -7,6 +7,7 @@ mod card_flow;
 mod cards;
 mod eid;
 mod import;
+mod outbox;
 mod register;
 mod workflow;
 

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod docs;
 pub mod eid;
 pub mod error;
+pub mod events;
 pub mod extract;
 pub mod persons;
 pub mod units;
@@ -47,6 +48,14 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/admin/clients"),
     ("post", "/admin/clients"),
     ("delete", "/admin/clients/{id}"),
+    ("get", "/admin/subscriptions"),
+    ("post", "/admin/subscriptions"),
+    ("get", "/admin/subscriptions/{id}"),
+    ("post", "/admin/subscriptions/{id}/approve"),
+    ("post", "/admin/subscriptions/{id}/suspend"),
+    ("get", "/admin/subscriptions/{id}/dead-letters"),
+    ("post", "/admin/subscriptions/{id}/dead-letters/redeliver"),
+    ("post", "/admin/subscriptions/{id}/replay"),
     ("post", "/eid/activation/code"),
     ("post", "/eid/activation"),
     ("post", "/eid/reset/code"),
@@ -127,6 +136,13 @@ pub fn router() -> Router<AppState> {
         .route("/admin-units/communes/{code}", get(units::commune))
         .route("/admin/clients", get(accounts::clients).post(accounts::create_client))
         .route("/admin/clients/{id}", delete(accounts::revoke_client))
+        .route("/admin/subscriptions", get(events::list).post(events::create))
+        .route("/admin/subscriptions/{id}", get(events::get))
+        .route("/admin/subscriptions/{id}/approve", post(events::approve))
+        .route("/admin/subscriptions/{id}/suspend", post(events::suspend))
+        .route("/admin/subscriptions/{id}/dead-letters", get(events::dead_letters))
+        .route("/admin/subscriptions/{id}/dead-letters/redeliver", post(events::redeliver))
+        .route("/admin/subscriptions/{id}/replay", post(events::replay))
         .route("/eid/activation/code", post(eid::activation_code))
         .route("/eid/activation", post(eid::activate))
         .route("/eid/reset/code", post(eid::reset_code))
@@ -326,6 +342,8 @@ impl Modify for BearerAuth {
         cases::list, cases::get, cases::decide,
         units::provinces, units::communes, units::commune,
         accounts::clients, accounts::create_client, accounts::revoke_client,
+        events::list, events::create, events::get, events::approve, events::suspend, events::dead_letters,
+        events::redeliver, events::replay,
         eid::activation_code, eid::activate, eid::reset_code, eid::reset, eid::login, eid::login_sms_code,
         eid::second_factor, eid::second_factor_passkey_options, eid::second_factor_passkey,
         eid::passkey_login_options, eid::passkey_login, eid::logout, eid::me, eid::profile, eid::history,
@@ -348,7 +366,7 @@ impl Modify for BearerAuth {
         (name = "events", description = "Birth registration and life events"),
         (name = "adjudication", description = "Possible duplicates awaiting a decision"),
         (name = "admin-units", description = "Administrative units of both catalogues"),
-        (name = "admin", description = "API clients (administrators)"),
+        (name = "admin", description = "API clients and agencies' event subscriptions (administrators)"),
         (name = "eid", description = "e-ID accounts: activation, sign-in, second factors, passkeys, sessions, \
             dependants and organisations (citizens, `dde_` tokens)"),
         (name = "eid-officers", description = "e-ID accounts: level 2 at the counter, review, lock and unlock (officers)"),

@@ -1,0 +1,48 @@
+-- Events to other agencies (app/src/outbox.rs): the transactional outbox, agencies'
+-- subscriptions, and each subscription's delivery queue.
+-- Keep in step with ../postgres/0011_outbox.sql: the queries are shared.
+
+-- Written in the transaction of the change it reports; `seq` is the outbox order.
+CREATE TABLE outbox (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          BLOB NOT NULL UNIQUE,   -- webhook-id, the receivers' idempotency key
+    kind        TEXT NOT NULL,          -- person.death, residence.registered …
+    person_id   BLOB NOT NULL,          -- deliveries keep each person's events in order
+    occurred_at INTEGER NOT NULL,
+    data        TEXT NOT NULL,          -- JSON object of the fields of app::outbox::FIELDS
+    fanned_out  BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX outbox_to_fan_out ON outbox (seq) WHERE fanned_out = FALSE;
+CREATE INDEX outbox_occurred ON outbox (occurred_at);
+
+CREATE TABLE event_subscription (
+    id          BLOB PRIMARY KEY,
+    name        TEXT NOT NULL,
+    url         TEXT NOT NULL,
+    secret      TEXT NOT NULL,          -- whsec_…, signs the deliveries
+    kinds       TEXT NOT NULL,          -- JSON array of kinds
+    fields      TEXT NOT NULL,          -- JSON array of allowed fields
+    legal_basis TEXT NOT NULL,
+    status      TEXT NOT NULL,          -- pending, approved, suspended
+    created_by  TEXT NOT NULL,          -- JSON actor
+    created_at  INTEGER NOT NULL,
+    approved_by TEXT,                   -- JSON actor
+    approved_at INTEGER
+);
+
+-- One row per (subscription, event): pending until delivered or dead.
+CREATE TABLE event_delivery (
+    subscription_id BLOB NOT NULL REFERENCES event_subscription (id),
+    seq             INTEGER NOT NULL,
+    person_id       BLOB NOT NULL,
+    state           TEXT NOT NULL,      -- pending, delivered, dead
+    attempts        INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    last_attempt_at INTEGER,
+    last_error      TEXT NOT NULL,
+    PRIMARY KEY (subscription_id, seq)
+);
+-- The head of each person's queue, and what is due.
+CREATE INDEX event_delivery_person ON event_delivery (subscription_id, person_id, seq) WHERE state = 'pending';
+CREATE INDEX event_delivery_due ON event_delivery (next_attempt_at) WHERE state = 'pending';
+CREATE INDEX event_delivery_state ON event_delivery (subscription_id, state, seq);
