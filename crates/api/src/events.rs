@@ -41,14 +41,13 @@ pub struct NewSubscriptionResponse {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "name": "Bảo hiểm xã hội Việt Nam",
-    "url": "https://api.baohiemxahoi.gov.vn/dinhdanh/events",
     "kinds": ["person.birth", "person.death"],
     "fields": ["pin", "full_name", "date_of_birth", "effective_date"],
     "legal_basis": "Luật Bảo hiểm xã hội 2024, Điều 10"
 }))]
 pub struct NewSubscriptionRequest {
     pub name: Option<String>,
-    /// `https://…` (`http://127.0.0.1:PORT/…` only on development servers).
+    /// An HTTPS URL (plain HTTP to 127.0.0.1 only on development servers).
     pub url: Option<String>,
     /// `person.birth`, `person.death`, `person.marriage`, `person.divorce`, `person.pin_reestablished`,
     /// `residence.registered`, `residence.deregistered`, `card.issued`, `card.revoked`.

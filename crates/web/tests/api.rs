@@ -18,6 +18,9 @@ use std::collections::{BTreeSet, HashMap};
 use tower::ServiceExt;
 use unicode_normalization::UnicodeNormalization;
 
+#[path = "api/webhooks.rs"]
+mod webhooks;
+
 const MAN: &str = "079090001234";
 const WOMAN: &str = "079193004321";
 const FULL: &str = "001185000777";
@@ -49,6 +52,14 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/clients"),
     ("post", "/api/v1/admin/clients"),
     ("delete", "/api/v1/admin/clients/{id}"),
+    ("get", "/api/v1/admin/subscriptions"),
+    ("post", "/api/v1/admin/subscriptions"),
+    ("get", "/api/v1/admin/subscriptions/{id}"),
+    ("post", "/api/v1/admin/subscriptions/{id}/approve"),
+    ("post", "/api/v1/admin/subscriptions/{id}/suspend"),
+    ("get", "/api/v1/admin/subscriptions/{id}/dead-letters"),
+    ("post", "/api/v1/admin/subscriptions/{id}/dead-letters/redeliver"),
+    ("post", "/api/v1/admin/subscriptions/{id}/replay"),
     ("post", "/api/v1/eid/activation/code"),
     ("post", "/api/v1/eid/activation"),
     ("post", "/api/v1/eid/reset/code"),
