@@ -18,7 +18,8 @@ tasks:
   bench [ARGS…]                  whole-system benchmark (release build; PostgreSQL too when
                                  TEST_DATABASE_URL is set); ARGS go to `dinhdanh bench`
   tidy                           layering invariants only
-  outside                        the outside checks only
+  outside [webhooks]             the outside checks only (webhooks: only event delivery checked
+                                 by the standardwebhooks package)
   admin-data <SHARED_DATA_DIR>   regenerate crates/domain/data/ from the administrative-unit JSON files";
 
 /// The workspace root: the parent of this crate's directory.
@@ -45,6 +46,7 @@ fn main() -> Result<()> {
         Some("test") => test::run(&root, args[1..].iter().any(|a| a == "--quick")),
         Some("bench") => bench::run(&root, &args[1..]),
         Some("tidy") => tidy::run(&root),
+        Some("outside") if args.get(1).is_some_and(|a| a == "webhooks") => outside::run_webhooks(&root),
         Some("outside") => outside::run(&root),
         Some("admin-data") => admin_data::run(&args[1..]),
         Some(other) => bail!("unknown task {other:?}\n\n{USAGE}"),

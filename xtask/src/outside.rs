@@ -1,7 +1,8 @@
 //! The outside checks of DESIGN.md §5 that apply so far: schemathesis against our OpenAPI
 //! document, the officer pages and the citizen app in headless Chromium driven by
-//! playwright-core, and identity cards read by independent Python tools
-//! (`xtask/python/check_cards.py`). Tools are installed into `target/xtask/` (a virtualenv, an
+//! playwright-core, identity cards read by independent Python tools
+//! (`xtask/python/check_cards.py`), and event deliveries verified by the `standardwebhooks`
+//! package (`xtask/webhooks/receiver.py`). Tools are installed into `target/xtask/` (a virtualenv, an
 //! npm folder); Chromium comes from Debian.
 
 use crate::test::{cargo, step};
@@ -14,6 +15,7 @@ use std::time::{Duration, Instant};
 
 const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 const PLAYWRIGHT: &str = "playwright-core@1.65.1";
+const STANDARDWEBHOOKS: &str = "standardwebhooks==1.3.0";
 
 /// A server started for the checks; killed when dropped.
 pub struct Server {
@@ -35,12 +37,24 @@ fn free_port() -> Result<u16> {
 
 /// One HTTP/1.1 request over a fresh connection: (status, body).
 pub fn http(addr: SocketAddr, method: &str, path: &str, body: Option<&str>) -> Result<(u16, String)> {
+    http_as(addr, method, path, None, body)
+}
+
+/// Like [`http`], with a bearer token.
+pub fn http_as(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&str>,
+) -> Result<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     s.set_read_timeout(Some(Duration::from_secs(30)))?;
     let body = body.unwrap_or("");
+    let auth = token.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{auth}Content-Type: application/json\r\n\
          Content-Length: {}\r\n\r\n{body}",
         body.len()
     )?;
@@ -169,6 +183,14 @@ fn ensure_playwright(root: &Path) -> Result<PathBuf> {
     Ok(dir)
 }
 
+/// Only the event-delivery check (`cargo xtask outside webhooks`).
+pub fn run_webhooks(root: &Path) -> Result<()> {
+    let server = start_server(root, 0)?;
+    let (user, password) = demo_credentials(&server, "supervisor")?;
+    let token = api_token(&server, &user, &password)?;
+    webhooks(root, &server, &token)
+}
+
 pub fn run(root: &Path) -> Result<()> {
     let st = ensure_schemathesis(root)?;
     ensure_chromium(root)?;
@@ -192,6 +214,7 @@ pub fn run(root: &Path) -> Result<()> {
     })?;
 
     cards(root, &server)?;
+    webhooks(root, &server, &token)?;
 
     let artifacts = root.join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts)?;
@@ -304,4 +327,112 @@ pub fn cards(root: &Path, server: &Server) -> Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// A receiver kept by the check; killed when dropped.
+struct Receiver(Child);
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Event delivery checked by an independent implementation of the Standard Webhooks scheme: an
+/// administrator subscribes a receiver written on the `standardwebhooks` PyPI package, a
+/// supervisor registers a birth, and the receiver must get it with a valid signature (and refuse
+/// the same delivery with one byte added).
+fn webhooks(root: &Path, server: &Server, supervisor_token: &str) -> Result<()> {
+    let venv = tools_dir(root).join("venv");
+    if !venv.join("bin/python").exists() {
+        step(root, "python venv", {
+            let mut c = Command::new("python3");
+            c.args(["-m", "venv"]).arg(&venv);
+            c
+        })?;
+    }
+    let python = venv.join("bin/python");
+    let installed =
+        Command::new(&python).args(["-c", "import standardwebhooks"]).stderr(Stdio::null()).status()?.success();
+    if !installed {
+        step(root, &format!("pip install {STANDARDWEBHOOKS}"), {
+            let mut c = Command::new(venv.join("bin/pip"));
+            c.args(["install", "--quiet", "--disable-pip-version-check", STANDARDWEBHOOKS]);
+            c
+        })?;
+    }
+    println!("\n==> event delivery verified by standardwebhooks (PyPI)");
+    let (admin, password) = demo_credentials(server, "administrator")?;
+    let admin = api_token(server, &admin, &password)?;
+    let port = free_port()?;
+    let sub = serde_json::json!({
+        "name": "Cơ quan thuế (kiểm thử)",
+        "url": format!("http://127.0.0.1:{port}/hook"),
+        "kinds": ["person.birth"],
+        "fields": ["pin", "full_name", "date_of_birth"],
+        "legal_basis": "Luật Quản lý thuế 2019",
+    })
+    .to_string();
+    let (status, resp) = http_as(server.addr, "POST", "/api/v1/admin/subscriptions", Some(&admin), Some(&sub))?;
+    if status != 201 {
+        bail!("subscription refused: {status} {resp}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&resp)?;
+    let secret = v["secret"].as_str().context("secret")?.to_owned();
+    let id = v["subscription"]["id"].as_str().context("id")?.to_owned();
+    let results = root.join("target/xtask/webhook-results.jsonl");
+    let _ = std::fs::remove_file(&results);
+    let _receiver = Receiver(
+        Command::new(&python)
+            .arg(root.join("xtask/webhooks/receiver.py"))
+            .env("WEBHOOK_SECRET", &secret)
+            .env("RESULTS", &results)
+            .env("PORT", port.to_string())
+            .spawn()
+            .context("cannot start the Python receiver")?,
+    );
+    let path = format!("/api/v1/admin/subscriptions/{id}/approve");
+    let (status, resp) = http_as(server.addr, "POST", &path, Some(&admin), None)?;
+    if status != 200 {
+        bail!("approval refused: {status} {resp}");
+    }
+    let birth = serde_json::json!({
+        "birth_name": "Đặng Thị Ánh Tuyết",
+        "date_of_birth": "2026-08-03",
+        "sex": "F",
+        "registration": {"unit": "2025:26743"},
+        "nationality": ["VNM"],
+        "legal_basis": "Luật Hộ tịch 2014, Điều 16",
+    })
+    .to_string();
+    let (status, resp) = http_as(server.addr, "POST", "/api/v1/births", Some(supervisor_token), Some(&birth))?;
+    if status != 201 {
+        bail!("birth refused: {status} {resp}");
+    }
+    let pin = serde_json::from_str::<serde_json::Value>(&resp)?["person"]["pin"].as_str().context("pin")?.to_owned();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = std::fs::read_to_string(&results).unwrap_or_default();
+        for line in text.lines() {
+            let r: serde_json::Value = serde_json::from_str(line)?;
+            if r["ok"] != true {
+                bail!("standardwebhooks refused a delivery: {line}");
+            }
+            if r["data"]["pin"] == pin.as_str() {
+                if r["tamper_refused"] != true {
+                    bail!("standardwebhooks accepted a changed body: {line}");
+                }
+                if r["data"]["full_name"] != "Đặng Thị Ánh Tuyết" || r["data"].get("sex").is_some() {
+                    bail!("the payload does not carry exactly the allowed fields: {line}");
+                }
+                println!("<== event delivery verified by standardwebhooks: ok");
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("the birth event did not reach the receiver within 60 s ({})", results.display());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
 }

@@ -8,8 +8,8 @@
 pub mod accounts;
 pub mod cards;
 pub mod eid;
-pub mod events;
 pub mod error;
+pub mod events;
 pub mod parse;
 pub mod person;
 pub mod requests;

@@ -20,8 +20,8 @@ use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult};
 use crate::ports::{ActorRef, ChangeSet, EventKind, StoreResult};
 use async_trait::async_trait;
-pub use dinhdanh_crypto::webhook::WebhookSecret;
 use dinhdanh_crypto::webhook::SECRET_BYTES;
+pub use dinhdanh_crypto::webhook::WebhookSecret;
 use dinhdanh_domain::error::{Errors, Rule};
 use dinhdanh_domain::person::{Address, Person, PersonId};
 use serde_json::{Map, Value, json};
@@ -243,9 +243,14 @@ pub struct DueDelivery {
 pub enum DeliveryResult {
     Delivered,
     /// Failed; tried again at `next_at`.
-    Retry { next_at: OffsetDateTime, error: String },
+    Retry {
+        next_at: OffsetDateTime,
+        error: String,
+    },
     /// Failed for the last time: on the dead-letter list.
-    Dead { error: String },
+    Dead {
+        error: String,
+    },
 }
 
 /// What an attempt came to, as the store records it.
@@ -462,10 +467,13 @@ impl App {
             }
         };
         let name = e.check("name", text(&req.name));
-        let legal_basis = e.check("legal_basis", text(&req.legal_basis).map_err(|r| match r {
-            Rule::Required => Rule::LegalBasisRequired,
-            r => r,
-        }));
+        let legal_basis = e.check(
+            "legal_basis",
+            text(&req.legal_basis).map_err(|r| match r {
+                Rule::Required => Rule::LegalBasisRequired,
+                r => r,
+            }),
+        );
         let url = e.check("url", check_url(req.url.trim(), self.config.outbox.allow_loopback_http));
         if req.kinds.is_empty() {
             e.push("kinds", Rule::Required);
@@ -578,7 +586,9 @@ impl App {
         who.require(Permission::ManageSubscriptions)?;
         self.store.subscription(id).await?.ok_or(AppError::NotFound)?;
         let n = self.store.redeliver_dead(id, self.clock.now()).await?;
-        self.store.record_access(vec![self.admin_audit(who, format!("subscription {id} dead letters requeued: {n}"))]).await?;
+        self.store
+            .record_access(vec![self.admin_audit(who, format!("subscription {id} dead letters requeued: {n}"))])
+            .await?;
         Ok(n)
     }
 
@@ -593,7 +603,9 @@ impl App {
             ReplayFrom::Seq(q) => format!("sequence {q}"),
             ReplayFrom::Time(t) => format!("time {t}"),
         };
-        self.store.record_access(vec![self.admin_audit(who, format!("subscription {id} replay from {point}: {n}"))]).await?;
+        self.store
+            .record_access(vec![self.admin_audit(who, format!("subscription {id} replay from {point}: {n}"))])
+            .await?;
         Ok(n)
     }
 
@@ -684,7 +696,13 @@ impl App {
                     DeliveryResult::Retry { next_at: now + wait, error }
                 }
             };
-            outcomes.push(DeliveryOutcome { subscription_id: d.subscription_id, seq: d.event.seq, attempts, at: now, result });
+            outcomes.push(DeliveryOutcome {
+                subscription_id: d.subscription_id,
+                seq: d.event.seq,
+                attempts,
+                at: now,
+                result,
+            });
         }
         round.attempted = outcomes.len();
         self.store.record_deliveries(&outcomes, audit).await?;

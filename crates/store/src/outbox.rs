@@ -96,8 +96,7 @@ fn strings(text: &str, what: &str) -> StoreResult<Vec<String>> {
 }
 
 fn actor_from_text(text: &str) -> StoreResult<ActorRef> {
-    codec::actor_from(&serde_json::from_str(text).map_err(|_| corrupt("actor"))?)
-        .map_err(|_| corrupt("actor"))
+    codec::actor_from(&serde_json::from_str(text).map_err(|_| corrupt("actor"))?).map_err(|_| corrupt("actor"))
 }
 
 impl SubscriptionRow {
@@ -273,7 +272,13 @@ impl OutboxStore for SqlStore {
                 "INSERT INTO event_delivery (subscription_id, seq, person_id, state, attempts, next_attempt_at, \
                  last_attempt_at, last_error) VALUES {} ON CONFLICT (subscription_id, seq) DO NOTHING",
                 (0..chunk.len())
-                    .map(|i| format!("(${}, ${}, ${}, 'pending', 0, ${}, NULL, '')", i * 4 + 1, i * 4 + 2, i * 4 + 3, i * 4 + 4))
+                    .map(|i| format!(
+                        "(${}, ${}, ${}, 'pending', 0, ${}, NULL, '')",
+                        i * 4 + 1,
+                        i * 4 + 2,
+                        i * 4 + 3,
+                        i * 4 + 4
+                    ))
                     .collect::<Vec<_>>()
                     .join(", ")
             );

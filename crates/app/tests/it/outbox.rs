@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use dinhdanh_app::audit::AuditAction;
 use dinhdanh_app::auth::Role;
 use dinhdanh_app::outbox::{
-    NewSubscription, OutboxConfig, OutboxEvent, OutboxKind, ReplayFrom, WebhookRequest, WebhookSender,
-    WebhookSecret,
+    NewSubscription, OutboxConfig, OutboxEvent, OutboxKind, ReplayFrom, WebhookRequest, WebhookSecret, WebhookSender,
 };
 use dinhdanh_app::ports::{ChangeSet, NewPerson};
 use dinhdanh_app::{App, AppConfig, AppError};
@@ -67,7 +66,12 @@ fn app_with(t: &TestApp, outbox: OutboxConfig) -> Arc<App> {
 }
 
 fn loopback() -> OutboxConfig {
-    OutboxConfig { allow_loopback_http: true, max_attempts: 3, base_backoff: Duration::from_secs(10), ..Default::default() }
+    OutboxConfig {
+        allow_loopback_http: true,
+        max_attempts: 3,
+        base_backoff: Duration::from_secs(10),
+        ..Default::default()
+    }
 }
 
 fn request(kinds: &[&str], fields: &[&str]) -> NewSubscription {
@@ -120,9 +124,13 @@ async fn subscriptions_are_validated_and_only_administrators_manage_them() {
             ]),
             "{e:?}"
         );
-        let r = strict.create_subscription(&admin, NewSubscription { kinds: vec![], fields: vec![], ..request(&[], &[]) });
+        let r =
+            strict.create_subscription(&admin, NewSubscription { kinds: vec![], fields: vec![], ..request(&[], &[]) });
         let r = invalid(r.await);
-        assert!(r.contains(&("kinds".into(), Rule::Required)) && r.contains(&("fields".into(), Rule::Required)), "{e:?}");
+        assert!(
+            r.contains(&("kinds".into(), Rule::Required)) && r.contains(&("fields".into(), Rule::Required)),
+            "{e:?}"
+        );
         assert!(strict.subscriptions(&admin).await.unwrap().is_empty(), "{e:?}: nothing written");
         for who in [officer(Role::Supervisor, "national"), officer(Role::Officer, "province:79")] {
             let r = strict.create_subscription(&who, request(&["person.death"], &["pin"])).await;
@@ -130,14 +138,23 @@ async fn subscriptions_are_validated_and_only_administrators_manage_them() {
             assert!(matches!(strict.subscriptions(&who).await, Err(AppError::Forbidden)), "{e:?}");
         }
         let (s, secret) = strict
-            .create_subscription(&admin, NewSubscription { url: "https://bhxh.gov.vn/hook".into(), ..request(&["person.death"], &["pin"]) })
+            .create_subscription(
+                &admin,
+                NewSubscription { url: "https://bhxh.gov.vn/hook".into(), ..request(&["person.death"], &["pin"]) },
+            )
             .await
             .expect("https endpoint");
         assert!(secret.starts_with("whsec_"), "{e:?}");
         assert_eq!(s.status.code(), "pending", "{e:?}");
         let approved = strict.approve_subscription(&admin, s.id).await.expect("approve");
-        assert_eq!((approved.status.code(), approved.approved_by.map(|a| a.name)), ("approved", Some(admin.name.clone())));
-        assert!(matches!(strict.approve_subscription(&admin, s.id).await, Err(AppError::Conflict(Rule::SubscriptionState))));
+        assert_eq!(
+            (approved.status.code(), approved.approved_by.map(|a| a.name)),
+            ("approved", Some(admin.name.clone()))
+        );
+        assert!(matches!(
+            strict.approve_subscription(&admin, s.id).await,
+            Err(AppError::Conflict(Rule::SubscriptionState))
+        ));
         assert_eq!(strict.suspend_subscription(&admin, s.id).await.expect("suspend").status.code(), "suspended");
     }
 }
@@ -150,12 +167,24 @@ async fn life_events_are_written_with_their_change_and_nothing_without_it() {
         seed(&t, &man).await;
         seed(&t, &woman).await;
         let clerk = officer(Role::Officer, "province:79");
-        t.app.marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", "")).await.unwrap();
-        t.app.record_death(&clerk, man.pin, PartialDate::Full(date!(2026 - 08 - 20)), meta("Luật Hộ tịch 2014", "")).await.unwrap();
+        t.app
+            .marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", ""))
+            .await
+            .unwrap();
+        t.app
+            .record_death(&clerk, man.pin, PartialDate::Full(date!(2026 - 08 - 20)), meta("Luật Hộ tịch 2014", ""))
+            .await
+            .unwrap();
         let events = t.app.store.outbox_after(0, 100).await.unwrap();
         let got: Vec<(OutboxKind, String, String)> = events
             .iter()
-            .map(|s| (s.event.kind, s.event.data["pin"].as_str().unwrap().to_owned(), s.event.data["role"].as_str().unwrap().to_owned()))
+            .map(|s| {
+                (
+                    s.event.kind,
+                    s.event.data["pin"].as_str().unwrap().to_owned(),
+                    s.event.data["role"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
@@ -202,26 +231,42 @@ async fn approved_subscriptions_get_their_kinds_in_order_with_allowed_fields_sig
         seed(&t, &man).await;
         seed(&t, &woman).await;
         let (sub, secret) = app
-            .create_subscription(&admin, request(&["person.marriage", "person.death", "person.birth"], &["pin", "effective_date"]))
+            .create_subscription(
+                &admin,
+                request(&["person.marriage", "person.death", "person.birth"], &["pin", "effective_date"]),
+            )
             .await
             .unwrap();
         // Pending: the marriage is committed but not delivered.
-        app.marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", "")).await.unwrap();
+        app.marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", ""))
+            .await
+            .unwrap();
         drain(&app, &sender).await;
         assert!(received(&rx).is_empty(), "{e:?}: nothing before approval");
 
         app.approve_subscription(&admin, sub.id).await.unwrap();
-        app.divorce(&clerk, man.pin, woman.pin, date!(2026 - 08 - 10), meta("Luật Hôn nhân và gia đình 2014", "")).await.unwrap();
-        let draft = sample::birth("Nguyễn Văn Hòa", date!(2026 - 08 - 20), dinhdanh_domain::person::Sex::Male, Some(&man), Some(&woman));
+        app.divorce(&clerk, man.pin, woman.pin, date!(2026 - 08 - 10), meta("Luật Hôn nhân và gia đình 2014", ""))
+            .await
+            .unwrap();
+        let draft = sample::birth(
+            "Nguyễn Văn Hòa",
+            date!(2026 - 08 - 20),
+            dinhdanh_domain::person::Sex::Male,
+            Some(&man),
+            Some(&woman),
+        );
         let child = match app.register_birth(&clerk, draft).await.unwrap() {
             dinhdanh_app::register::BirthResult::Registered(p) => p.person.pin,
             other => panic!("{e:?}: {other:?}"),
         };
-        app.record_death(&clerk, man.pin, PartialDate::Full(date!(2026 - 08 - 25)), meta("Luật Hộ tịch 2014", "")).await.unwrap();
+        app.record_death(&clerk, man.pin, PartialDate::Full(date!(2026 - 08 - 25)), meta("Luật Hộ tịch 2014", ""))
+            .await
+            .unwrap();
         drain(&app, &sender).await;
         let got = received(&rx);
         // Divorce is not a subscribed kind; the birth and the death are.
-        let mut want = vec![("person.birth".to_owned(), child.to_string()), ("person.death".to_owned(), man.pin.to_string())];
+        let mut want =
+            vec![("person.birth".to_owned(), child.to_string()), ("person.death".to_owned(), man.pin.to_string())];
         let mut sorted = got.clone();
         sorted.sort();
         want.sort();
@@ -239,7 +284,10 @@ async fn approved_subscriptions_get_their_kinds_in_order_with_allowed_fields_sig
         let audit = t.app.store.audit_for_person(man.id, 50).await.unwrap();
         let disclosed: Vec<_> = audit.iter().filter(|a| a.action == AuditAction::Disclose).collect();
         assert_eq!(disclosed.len(), 1, "{e:?}");
-        assert_eq!((disclosed[0].fields.as_str(), disclosed[0].purpose.as_str()), ("pin,effective_date", "person.death"));
+        assert_eq!(
+            (disclosed[0].fields.as_str(), disclosed[0].purpose.as_str()),
+            ("pin,effective_date", "person.death")
+        );
 
         // Replay from the start: the marriage (before approval) now comes too, and each person's
         // events arrive in the order they happened.
@@ -270,10 +318,15 @@ async fn failures_back_off_hold_the_persons_later_events_and_end_as_dead_letters
         let (man, woman) = (sample::adult_man(), sample::adult_woman());
         seed(&t, &man).await;
         seed(&t, &woman).await;
-        let (sub, _) = app.create_subscription(&admin, request(&["person.marriage", "person.divorce"], &["pin"])).await.unwrap();
+        let (sub, _) =
+            app.create_subscription(&admin, request(&["person.marriage", "person.divorce"], &["pin"])).await.unwrap();
         app.approve_subscription(&admin, sub.id).await.unwrap();
-        app.marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", "")).await.unwrap();
-        app.divorce(&clerk, man.pin, woman.pin, date!(2026 - 08 - 10), meta("Luật Hôn nhân và gia đình 2014", "")).await.unwrap();
+        app.marry(&clerk, man.pin, woman.pin, date!(2026 - 08 - 01), meta("Luật Hôn nhân và gia đình 2014", ""))
+            .await
+            .unwrap();
+        app.divorce(&clerk, man.pin, woman.pin, date!(2026 - 08 - 10), meta("Luật Hôn nhân và gia đình 2014", ""))
+            .await
+            .unwrap();
 
         // The receiver answers 500: each person's marriage is tried, the divorces wait behind them.
         rx.fail.store(1000, Ordering::SeqCst);

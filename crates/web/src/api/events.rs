@@ -68,14 +68,21 @@ pub async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(NewSubscriptionResponse { subscription: body(&sub, QueueCounts::default()), secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewSubscriptionResponse { subscription: body(&sub, QueueCounts::default()), secret }),
+    ))
 }
 
 /// One subscription with its queue sizes.
 #[utoipa::path(get, path = "/api/v1/admin/subscriptions/{id}", tag = "admin",
     params(("id" = String, Path, description = "Subscription id (UUID)")),
     responses((status = 200, description = "The subscription", body = Subscription), Errors))]
-pub async fn get(caller: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Subscription>> {
+pub async fn get(
+    caller: Caller,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Subscription>> {
     let (x, q) = s.app.subscription(&caller.principal, id_of(&id)?).await?;
     Ok(Json(body(&x, q)))
 }

@@ -11,9 +11,12 @@ use dinhdanh_testkit::{FixedClock, SeededRng, TestStore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+/// Requests accepted: headers and body.
+type Log = Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
 #[derive(Clone, Default)]
 struct Receiver {
-    got: Arc<Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>,
+    got: Log,
     fail: Arc<AtomicUsize>,
     calls: Arc<AtomicUsize>,
 }
@@ -91,7 +94,8 @@ async fn subscribed_agencies_receive_signed_events_in_order_per_person_after_fai
         let eng = store.engine;
         let e = env(test_app(store)).await;
         let (rx, addr) = start_receiver().await;
-        let sender: Arc<dyn WebhookSender> = Arc::new(dinhdanh_web::webhooks::HttpSender::new(std::time::Duration::from_secs(5)));
+        let sender: Arc<dyn WebhookSender> =
+            Arc::new(dinhdanh_web::webhooks::HttpSender::new(std::time::Duration::from_secs(5)));
         let url = format!("http://{addr}/hook");
         let sub = json!({
             "name": "Bảo hiểm xã hội Việt Nam",
@@ -107,7 +111,10 @@ async fn subscribed_agencies_receive_signed_events_in_order_per_person_after_fai
         bad["url"] = json!("http://bhxh.example/hook");
         bad["kinds"] = json!(["person.birth", "person.nap"]);
         let r = e.expect("post", "/api/v1/admin/subscriptions", "admin", Some(bad), 422).await;
-        assert!(has_field(&r, "url", "subscription.url") && has_field(&r, "kinds.1", "subscription.event_kind"), "{eng:?}: {r}");
+        assert!(
+            has_field(&r, "url", "subscription.url") && has_field(&r, "kinds.1", "subscription.event_kind"),
+            "{eng:?}: {r}"
+        );
         assert_eq!(e.expect("get", "/api/v1/admin/subscriptions", "admin", None, 200).await, json!([]), "{eng:?}");
 
         let created = e.expect("post", "/api/v1/admin/subscriptions", "admin", Some(sub), 201).await;
@@ -121,7 +128,14 @@ async fn subscribed_agencies_receive_signed_events_in_order_per_person_after_fai
 
         let wed = json!({"spouse_pin": WOMAN, "date": "2026-06-01"});
         e.expect("post", &format!("/api/v1/persons/{MAN}/events/marriage"), "officer", Some(wed.clone()), 200).await;
-        e.expect("post", &format!("/api/v1/persons/{MAN}/events/divorce"), "officer", Some(json!({"spouse_pin": WOMAN, "date": "2026-07-01"})), 200).await;
+        e.expect(
+            "post",
+            &format!("/api/v1/persons/{MAN}/events/divorce"),
+            "officer",
+            Some(json!({"spouse_pin": WOMAN, "date": "2026-07-01"})),
+            200,
+        )
+        .await;
         let r = e.expect("post", "/api/v1/births", "officer", Some(birth("Nguyễn Minh Khang")), 201).await;
         let child = r["person"]["pin"].as_str().unwrap().to_owned();
 
@@ -144,10 +158,20 @@ async fn subscribed_agencies_receive_signed_events_in_order_per_person_after_fai
         assert_eq!(e.expect("get", &format!("{base}/dead-letters"), "admin", None, 200).await, json!([]));
 
         // Replay from the start: the same events again, under the same ids.
-        let r = e.expect("post", &format!("{base}/replay"), "admin", Some(json!({"from_sequence": 1, "from_time": "2026-01-01T00:00:00Z"})), 422).await;
+        let r = e
+            .expect(
+                "post",
+                &format!("{base}/replay"),
+                "admin",
+                Some(json!({"from_sequence": 1, "from_time": "2026-01-01T00:00:00Z"})),
+                422,
+            )
+            .await;
         assert!(has_field(&r, "from_sequence", "replay.from"), "{r}");
         e.expect("post", &format!("{base}/replay"), "officer", Some(json!({"from_sequence": 0})), 403).await;
-        let r = e.expect("post", &format!("{base}/replay"), "admin", Some(json!({"from_time": "2026-01-01T00:00:00Z"})), 200).await;
+        let r = e
+            .expect("post", &format!("{base}/replay"), "admin", Some(json!({"from_time": "2026-01-01T00:00:00Z"})), 200)
+            .await;
         assert_eq!(r["queued"], 5, "{eng:?}");
         deliver_until(&e, &sender, &rx, 10).await;
         let again = accepted(&rx, &secret);
