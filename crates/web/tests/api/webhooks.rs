@@ -7,7 +7,7 @@ use axum::extract::State as AxState;
 use axum::routing::post;
 use dinhdanh_app::outbox::{OutboxConfig, WebhookSecret, WebhookSender};
 use dinhdanh_app::{App, AppConfig};
-use dinhdanh_testkit::{FixedClock, SeededRng, TestStore};
+use dinhdanh_testkit::{SeededRng, TestStore};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -41,16 +41,16 @@ async fn start_receiver() -> (Receiver, std::net::SocketAddr) {
 }
 
 fn test_app(store: TestStore) -> TestApp {
-    let clock = FixedClock::standard();
+    let mut t = TestApp::new(store);
     let outbox = OutboxConfig {
         allow_loopback_http: true,
         base_backoff: std::time::Duration::from_secs(30),
         ..Default::default()
     };
     let config = AppConfig { client_cache_ttl: time::Duration::ZERO, outbox, ..AppConfig::default() };
-    let sms = Arc::new(dinhdanh_app::eid::sms::DevOutbox::new(clock.clone()));
-    let app = Arc::new(App::new(store.dyn_store(), clock.clone(), SeededRng::new(42), config).with_sms(sms.clone()));
-    TestApp { app, clock, store, outbox: sms }
+    t.app =
+        Arc::new(App::new(t.store.dyn_store(), t.clock.clone(), SeededRng::new(42), config).with_sms(t.outbox.clone()));
+    t
 }
 
 /// (type, pin, webhook-id) of what the receiver accepted, in arrival order.
