@@ -10,13 +10,17 @@ for samples, qr.txt and qr.png. For every card it checks that
    chains to the CSCA; the CRL is signed by the CSCA and does not list the document signer;
    every data group's SHA-256 matches the LDS security object; and that a copy with one byte of
    a data group changed is rejected;
-3. the QR image decodes (zxing-cpp) to exactly the text in qr.txt.
+3. the QR images decode (zxing-cpp) to exactly the texts in qr.txt and qr-signed.txt, and the
+   signed QR (a compact JWS, RFC 7515) verifies as ES256 with the key of DIR/qr-keys.json that
+   its header names, and not once one character of its payload is changed.
 
 Exits non-zero with a message naming the card and the failed check.
 """
 
+import base64
 import copy
 import hashlib
+import json
 import pathlib
 import sys
 
@@ -24,6 +28,7 @@ from asn1crypto import algos, cms, core, crl as asn1_crl, keys, x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 # ICAO 9303 Part 10 §4.6.2: LDSSecurityObject.
@@ -247,10 +252,55 @@ def check_qr(card: pathlib.Path):
     import zxingcpp
     from PIL import Image
 
-    expected = (card / "qr.txt").read_text(encoding="utf-8")
-    found = zxingcpp.read_barcodes(Image.open(card / "qr.png"))
-    if len(found) != 1 or found[0].text != expected:
-        raise Failure(f"the QR decodes to {[f.text for f in found]!r}, expected {expected!r}")
+    for image, text in [("qr.png", "qr.txt"), ("qr-signed.png", "qr-signed.txt")]:
+        if not (card / image).exists():
+            continue
+        expected = (card / text).read_text(encoding="utf-8")
+        found = zxingcpp.read_barcodes(Image.open(card / image))
+        if len(found) != 1 or found[0].text != expected:
+            raise Failure(f"{image} decodes to {[f.text for f in found]!r}, expected {expected!r}")
+
+
+def b64url(s: str) -> bytes:
+    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+
+
+def jws_valid(jws: str, jwks: dict) -> bool:
+    """RFC 7515 compact serialization, ES256 (RFC 7518 §3.4: r || s, 32 bytes each)."""
+    parts = jws.split(".")
+    if len(parts) != 3:
+        return False
+    header = json.loads(b64url(parts[0]))
+    if header.get("alg") != "ES256":
+        return False
+    key = next((k for k in jwks["keys"] if k.get("kid") == header.get("kid")), None)
+    if key is None or key.get("crv") != "P-256":
+        return False
+    public = ec.EllipticCurvePublicNumbers(
+        int.from_bytes(b64url(key["x"]), "big"), int.from_bytes(b64url(key["y"]), "big"), ec.SECP256R1()
+    ).public_key()
+    sig = b64url(parts[2])
+    if len(sig) != 64:
+        return False
+    der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+    try:
+        public.verify(der, f"{parts[0]}.{parts[1]}".encode(), ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def check_signed_qr(card: pathlib.Path, jwks: dict):
+    jws = (card / "qr-signed.txt").read_text(encoding="utf-8")
+    if not jws_valid(jws, jwks):
+        raise Failure("the signed QR does not verify with the published key")
+    claims = json.loads(b64url(jws.split(".")[1]))
+    if claims.get("pin") != card.name or not claims["pin"].endswith(claims.get("doc", "-")):
+        raise Failure(f"the signed QR names another card: {claims!r}")
+    header, payload, sig = jws.split(".")
+    changed = payload[:-2] + ("A" if payload[-2] != "A" else "B") + payload[-1]
+    if jws_valid(f"{header}.{changed}.{sig}", jwks):
+        raise Failure("a signed QR with its payload changed was accepted")
 
 
 def main(root: pathlib.Path) -> int:
@@ -262,6 +312,9 @@ def main(root: pathlib.Path) -> int:
         print(f"no card folders in {root}", file=sys.stderr)
         return 1
     qr_checked = 0
+    signed_checked = 0
+    jwks_path = root / "qr-keys.json"
+    jwks = json.loads(jwks_path.read_text()) if jwks_path.exists() else None
     for card in cards:
         files = {p.name: p.read_bytes() for p in card.iterdir() if p.suffix == ".bin"}
         try:
@@ -281,11 +334,14 @@ def main(root: pathlib.Path) -> int:
             if (card / "qr.png").exists():
                 check_qr(card)
                 qr_checked += 1
+            if jwks is not None and (card / "qr-signed.txt").exists():
+                check_signed_qr(card, jwks)
+                signed_checked += 1
         except Failure as e:
             print(f"{card.name}: {e}", file=sys.stderr)
             return 1
     print(f"{len(cards)} cards: MRZ accepted by mrz, EF.SOD, chain, CRL and hashes verified, tampering caught; "
-          f"{qr_checked} QR images decoded to their text")
+          f"{qr_checked} cards' QR images decoded to their text; {signed_checked} signed QR verified (ES256 JWS)")
     return 0
 
 

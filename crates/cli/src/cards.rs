@@ -236,7 +236,7 @@ pub async fn seed_cards(app: &App, persons: &[Person]) -> anyhow::Result<usize> 
 /// `dinhdanh card samples DIR`: cards of synthetic persons, signed under a fresh PKI and written
 /// as exported card directories (`DIR/PIN/…`), with the CSCA certificate and CRL at the top
 /// (`DIR/CSCA.der`, `DIR/CRL.der`), the QR key set (`DIR/qr-keys.json`), and per card the legacy QR
-/// text and image (`qr.txt`, `qr.png`) and the signed QR (`qr-signed.txt`). For outside checkers
+/// text and image (`qr.txt`, `qr.png`) and the signed QR (`qr-signed.txt`, `qr-signed.png`). For outside checkers
 /// and demonstrations: nothing is read from or written to a register.
 pub fn samples(dir: &Path, count: usize, seed: u64, now: OffsetDateTime) -> anyhow::Result<Vec<PathBuf>> {
     use dinhdanh_app::cards::chipdata::{CardDates, dg13_of, issue_card_bundle};
@@ -271,7 +271,9 @@ pub fn samples(dir: &Path, count: usize, seed: u64, now: OffsetDateTime) -> anyh
         let legacy = qr::legacy_text(&dg13);
         write_new(&card_dir.join("qr.txt"), legacy.as_bytes())?;
         write_new(&card_dir.join("qr.png"), &dinhdanh_web::render::qr_png(&legacy)?)?;
-        write_new(&card_dir.join("qr-signed.txt"), qr::sign(&qr_key, &qr::QrClaims::of(&dg13))?.as_bytes())?;
+        let signed = qr::sign(&qr_key, &qr::QrClaims::of(&dg13))?;
+        write_new(&card_dir.join("qr-signed.txt"), signed.as_bytes())?;
+        write_new(&card_dir.join("qr-signed.png"), &dinhdanh_web::render::qr_png(&signed)?)?;
         out.push(card_dir);
     }
     Ok(out)
