@@ -1,11 +1,15 @@
 //! Authenticator apps (TOTP, RFC 6238) and passkeys (WebAuthn): enrolment, removal, and their
-//! use as a second factor or, for passkeys, as a first factor without a password.
+//! use as a second factor or, for passkeys, as a first factor without a password. Authenticator
+//! secrets are stored sealed with the data keys (AES-256-GCM), bound to their account.
 
 use super::login::{ClientCtx, IssuedEidSession, Method};
+use super::sms::hex_bytes;
 use super::{Challenge, EidChange, Holder, Passkey, SessionStage, pin_key};
 use crate::App;
 use crate::audit::AuditAction;
 use crate::error::{AppError, AppResult};
+use dinhdanh_crypto::aead::Sealed;
+use dinhdanh_crypto::token;
 use dinhdanh_crypto::totp::{self, Totp};
 use dinhdanh_crypto::webauthn::{self, StoredCredential};
 use dinhdanh_domain::eid::AccountState;
@@ -48,9 +52,44 @@ pub struct PasskeyResponse {
     pub user_handle: Option<Vec<u8>>,
 }
 
+/// Prefix of a sealed TOTP secret as stored: `aes1:KEY:NONCE:CIPHERTEXT` (hex).
+const SEALED_PREFIX: &str = "aes1";
+
+/// What a sealed secret is bound to: its account, so a row copied to another account does not
+/// open.
+fn totp_aad(account: Uuid) -> Vec<u8> {
+    let mut aad = b"dinhdanh eid totp ".to_vec();
+    aad.extend_from_slice(account.as_bytes());
+    aad
+}
+
 impl App {
     fn unix_now(&self) -> u64 {
         self.clock.now().unix_timestamp().max(0) as u64
+    }
+
+    /// Seals an authenticator secret for storage with the current data key (AES-256-GCM, the
+    /// identity store's keys): a copy of the database alone does not give the secrets away.
+    pub(crate) fn seal_totp(&self, account: Uuid, secret: &[u8]) -> AppResult<String> {
+        let s = self.data_keys()?.seal(&totp_aad(account), secret).map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(format!("{SEALED_PREFIX}:{}:{}:{}", s.key_id, token::hex(&s.nonce), token::hex(&s.ciphertext)))
+    }
+
+    /// Opens a stored authenticator secret.
+    pub(crate) fn open_totp(&self, account: Uuid, stored: &str) -> AppResult<Vec<u8>> {
+        let bad = || AppError::Internal("stored authenticator secret is not readable".into());
+        let mut parts = stored.split(':');
+        let (Some(SEALED_PREFIX), Some(key), Some(nonce), Some(ct), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(bad());
+        };
+        let sealed = Sealed {
+            key_id: key.parse().map_err(|_| bad())?,
+            nonce: hex_bytes(nonce).and_then(|n| n.try_into().ok()).ok_or_else(bad)?,
+            ciphertext: hex_bytes(ct).ok_or_else(bad)?,
+        };
+        self.data_keys()?.open(&sealed, &totp_aad(account)).map_err(|_| bad())
     }
 
     /// Starts enrolling an authenticator app: a new secret, held as pending until a code from
@@ -62,7 +101,7 @@ impl App {
         self.rng.fill(&mut secret);
         let b32 = totp::base32_encode(&secret);
         let mut next = a.clone();
-        next.totp_pending = Some(b32.clone());
+        next.totp_pending = Some(self.seal_totp(a.id, &secret)?);
         self.store.eid_commit(EidChange { update_account: Some(next), ..Default::default() }).await?;
         Ok(TotpEnrolment {
             otpauth_uri: Totp::standard(&secret).otpauth_uri(&self.config.eid.totp_issuer, a.pin.as_str()),
@@ -75,11 +114,8 @@ impl App {
         Self::require_full(holder)?;
         let a = self.eid_fresh(holder).await?;
         let code = dinhdanh_domain::eid::check_code_format(code).map_err(|r| AppError::invalid("code", r))?;
-        let secret = a
-            .totp_pending
-            .as_deref()
-            .and_then(totp::base32_decode)
-            .ok_or_else(|| AppError::invalid("code", Rule::EidTotpNone))?;
+        let sealed = a.totp_pending.as_deref().ok_or_else(|| AppError::invalid("code", Rule::EidTotpNone))?;
+        let secret = self.open_totp(a.id, sealed)?;
         let Some(step) = Totp::standard(&secret).verify(&code, self.unix_now(), TOTP_SKEW, None) else {
             return Err(AppError::invalid("code", Rule::EidTotpWrong));
         };
@@ -126,11 +162,8 @@ impl App {
         self.throttle_gate(&pin_key(&holder.account.pin)).await?;
         let a = self.eid_fresh(holder).await?;
         let code = dinhdanh_domain::eid::check_code_format(code).map_err(|r| AppError::invalid("code", r))?;
-        let secret = a
-            .totp_secret
-            .as_deref()
-            .and_then(totp::base32_decode)
-            .ok_or_else(|| AppError::invalid("method", Rule::EidMethod))?;
+        let sealed = a.totp_secret.as_deref().ok_or_else(|| AppError::invalid("method", Rule::EidMethod))?;
+        let secret = self.open_totp(a.id, sealed)?;
         let t = Totp::standard(&secret);
         let used = a.totp_last_step.map(|s| s.max(0) as u64);
         match t.verify(&code, self.unix_now(), TOTP_SKEW, used) {

@@ -422,6 +422,13 @@ async fn authenticator_app_and_passkeys() {
         let now = || t.app.clock.now().unix_timestamp() as u64;
         assert_eq!(invalid(t.app.eid_totp_confirm(&holder, "000000").await), pairs(&[("code", Rule::EidTotpWrong)]));
         t.app.eid_totp_confirm(&holder, &app_totp.code_at(now())).await.expect("confirm");
+        // At rest the secret is sealed (AES-256-GCM under the data keys, bound to the account):
+        // the stored column is neither the base32 secret nor its bytes.
+        let stored = t.app.store.eid_account(holder.account.id).await.expect("read").expect("account");
+        let column = stored.totp_secret.clone().expect("enrolled");
+        let raw = base32_decode(&enrol.secret_base32).expect("b32");
+        assert!(column.starts_with("aes1:") && !column.contains(&enrol.secret_base32), "{e:?}: {column}");
+        assert!(!column.contains(&dinhdanh_crypto::token::hex(&raw)), "{e:?}: {column}");
 
         // Sign in with the app's code; the same code is not accepted twice.
         t.clock.advance(Duration::seconds(90));
