@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod proxy;
 pub mod render;
 pub mod state;
 pub mod webhooks;

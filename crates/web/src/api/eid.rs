@@ -30,11 +30,15 @@ pub const EID_TOKEN_PREFIX: &str = "dde_";
 
 /// Where a request comes from: the peer address and the User-Agent.
 pub fn client_ctx(parts: &Parts, device_id: Option<String>) -> ClientCtx {
-    let ip = parts
-        .extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "local".to_owned());
+    // The address behind trusted proxies when the router resolves it (crate::proxy), else the peer.
+    let ip = match parts.extensions.get::<crate::proxy::ClientIp>() {
+        Some(c) => c.0.to_string(),
+        None => parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "local".to_owned()),
+    };
     let device = parts
         .headers
         .get(header::USER_AGENT)
