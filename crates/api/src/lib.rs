@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod cards;
 pub mod eid;
+pub mod eid_chip;
 pub mod error;
 pub mod events;
 pub mod parse;

@@ -212,6 +212,11 @@ rules! {
     EidTotpNone => "eid.totp.none", "Tài khoản chưa đăng ký ứng dụng xác thực.", "No authenticator app is enrolled for this account.";
     EidPasskeyInvalid => "eid.passkey.invalid", "Khóa truy cập (passkey) không hợp lệ hoặc không khớp với yêu cầu.", "The passkey response is not valid for this request.";
     EidChallengeExpired => "eid.challenge.expired", "Yêu cầu đã hết hạn; hãy bắt đầu lại.", "The request has expired; start again.";
+    EidChipInvalid => "eid.chip.invalid", "Dữ liệu chip không vượt qua xác thực thụ động: không phải dữ liệu do cơ quan cấp thẻ ký hoặc đã bị sửa đổi.", "The chip data fails passive authentication: it is not what the issuing authority signed, or it was altered.";
+    EidChipAa => "eid.chip.active_authentication", "Chữ ký của chip không đúng với yêu cầu xác thực (có thể là bản sao dữ liệu chip); hãy đọc lại thẻ.", "The chip's signature does not answer the challenge (possibly copied chip data); read the card again.";
+    EidChipMismatch => "eid.chip.mismatch", "Dữ liệu trên chip không khớp với thông tin của số định danh này trong Cơ sở dữ liệu quốc gia về dân cư.", "The chip data does not match the register's record of this identification number.";
+    EidCardNotValid => "eid.card.not_valid", "Thẻ căn cước này không còn giá trị (đã báo mất, bị thu hồi, đã thay thế hoặc hết hạn).", "This identity card is no longer valid (reported lost, revoked, replaced or expired).";
+    EidFaceMismatch => "eid.face.mismatch", "Ảnh chụp không khớp với ảnh chân dung trên chip.", "The photo does not match the portrait on the chip.";
     EidMethod => "eid.method", "Phương thức xác thực này không dùng được cho tài khoản.", "This authentication method is not available for the account.";
     EidOrgCode => "eid.org.code", "Mã định danh tổ chức có dạng TC + 10 chữ số.", "An organisation e-ID code is TC followed by 10 digits.";
     EidOrgRole => "eid.org.role", "Vai trò phải là legal_representative, manager hoặc staff.", "The role is legal_representative, manager or staff.";

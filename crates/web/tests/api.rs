@@ -60,6 +60,8 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/admin/subscriptions/{id}/dead-letters"),
     ("post", "/api/v1/admin/subscriptions/{id}/dead-letters/redeliver"),
     ("post", "/api/v1/admin/subscriptions/{id}/replay"),
+    ("post", "/api/v1/eid/register/challenge"),
+    ("post", "/api/v1/eid/register"),
     ("post", "/api/v1/eid/activation/code"),
     ("post", "/api/v1/eid/activation"),
     ("post", "/api/v1/eid/reset/code"),
@@ -316,6 +318,8 @@ fn is_public(path: &str) -> bool {
         "/api/v1/auth/login"
             | "/api/v1/openapi.json"
             | "/api/v1/docs"
+            | "/api/v1/eid/register/challenge"
+            | "/api/v1/eid/register"
             | "/api/v1/eid/activation/code"
             | "/api/v1/eid/activation"
             | "/api/v1/eid/reset/code"

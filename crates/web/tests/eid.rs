@@ -400,3 +400,89 @@ async fn citizen_pages_activation_sign_in_lockout_and_security() {
         assert_eq!(acct.state, dinhdanh_domain::eid::AccountState::Locked);
     }
 }
+
+/// `POST /api/v1/eid/activation/code` as it arrives from `peer`, with an optional
+/// X-Forwarded-For header.
+async fn code_request(router: &Router, peer: &str, forwarded_for: Option<&str>) -> StatusCode {
+    let body = json!({"pin": "079190009999", "phone": "0987000111"}).to_string();
+    let mut b = Request::builder()
+        .method("POST")
+        .uri("/api/v1/eid/activation/code")
+        .header(header::CONTENT_TYPE, "application/json");
+    if let Some(x) = forwarded_for {
+        b = b.header("x-forwarded-for", x);
+    }
+    let mut req = b.body(Body::from(body)).unwrap();
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    send(router, req).await.status
+}
+
+#[tokio::test]
+async fn per_ip_limits_see_the_client_behind_a_trusted_proxy_only() {
+    use dinhdanh_web::proxy::{IpNet, TrustedProxies, with_trusted_proxies};
+    let t = TestApp::all().await.remove(0);
+    let proxies = TrustedProxies::new(vec![IpNet::parse("10.0.0.0/8").unwrap()]);
+    let router =
+        with_trusted_proxies(dinhdanh_web::router(AppState { app: t.app.clone(), secure_cookies: false }), proxies);
+    let limit = t.app.config.eid.ip_attempts;
+    // A client behind the proxy spends its own budget...
+    for _ in 0..limit {
+        assert_eq!(code_request(&router, "10.0.0.2", Some("203.0.113.1")).await, StatusCode::ACCEPTED);
+    }
+    assert_eq!(code_request(&router, "10.0.0.2", Some("203.0.113.1")).await, StatusCode::TOO_MANY_REQUESTS);
+    // ...and not the other clients of the same proxy.
+    assert_eq!(code_request(&router, "10.0.0.2", Some("198.51.100.9, 10.0.0.7")).await, StatusCode::ACCEPTED);
+    // A peer that is not a trusted proxy cannot spread its attempts over invented addresses.
+    for i in 0..limit {
+        let fake = format!("192.0.2.{}", i % 250);
+        assert_eq!(code_request(&router, "198.51.100.7", Some(&fake)).await, StatusCode::ACCEPTED);
+    }
+    assert_eq!(code_request(&router, "198.51.100.7", Some("192.0.2.251")).await, StatusCode::TOO_MANY_REQUESTS);
+    // Without the layer the header is never read: the peer is the client, whatever it claims.
+    let plain = dinhdanh_web::router(AppState { app: t.app.clone(), secure_cookies: false });
+    assert_eq!(code_request(&plain, "198.51.100.7", Some("203.0.113.77")).await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(code_request(&plain, "10.0.0.2", Some("203.0.113.1")).await, StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn level1_registration_by_chip_over_the_api() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use dinhdanh_app::cards::chipdata::{CardDates, issue_card_bundle};
+    for t in TestApp::all().await {
+        let (router, _) = setup(&t).await;
+        let p = sample::adult_man();
+        let dates = CardDates { issued_on: time::macros::date!(2024 - 07 - 01), expires_on: None };
+        let now = dinhdanh_app::ports::Clock::now(&*t.clock);
+        let card = issue_card_bundle(&t.pki, &p, dates, None, now).unwrap();
+        let body = |challenge: &Value, dg13: Vec<u8>| {
+            let bytes = URL_SAFE_NO_PAD.decode(challenge["challenge"].as_str().unwrap()).unwrap();
+            let mut dgs: BTreeMap<String, String> =
+                card.chip.data_groups.iter().map(|(n, b)| (n.to_string(), STANDARD.encode(b))).collect();
+            dgs.insert("13".into(), STANDARD.encode(dg13));
+            json!({
+                "pin": pin(), "phone": PHONE, "challenge_id": challenge["challenge_id"],
+                "aa_signature": URL_SAFE_NO_PAD.encode(card.answer_challenge(&bytes).unwrap()),
+                "sod": STANDARD.encode(&card.chip.sod), "data_groups": dgs,
+            })
+        };
+        let c = api(&router, "POST", "/api/v1/eid/register/challenge", None, None).await;
+        assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+        let mut tampered = card.chip.data_groups[&13].clone();
+        let last = tampered.len() - 2;
+        tampered[last] ^= 1;
+        let r = api(&router, "POST", "/api/v1/eid/register", None, Some(body(&c.json, tampered))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.json["fields"][0]["field"], "data_groups.13", "{}", r.text);
+        assert_eq!(r.json["fields"][0]["code"], "eid.chip.invalid", "{}", r.text);
+        let c = api(&router, "POST", "/api/v1/eid/register/challenge", None, None).await;
+        let r =
+            api(&router, "POST", "/api/v1/eid/register", None, Some(body(&c.json, card.chip.data_groups[&13].clone())))
+                .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+        assert_eq!(r.json, json!({"state": "pending", "level": 1}));
+        let r = api(&router, "POST", "/api/v1/eid/register", None, Some(json!({"pin": pin()}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    }
+}

@@ -7,6 +7,7 @@
 //! the holder's record, which is also the holder's login history.
 
 mod activation;
+pub mod chip;
 mod dependants;
 pub mod factors;
 mod login;
@@ -380,12 +381,14 @@ pub struct EidParts {
     pub sms: Arc<dyn sms::SmsGateway>,
     /// The development outbox, when SMS go there (demo servers show it on a page).
     pub outbox: Option<Arc<sms::DevOutbox>>,
+    /// The external face comparison of level-1 registrations; none by default (officers review).
+    pub(crate) face: Option<Arc<dyn chip::FaceMatcher>>,
     pub(crate) ip_limiter: IpLimiter,
 }
 
 impl Default for EidParts {
     fn default() -> Self {
-        EidParts { sms: Arc::new(sms::NoSmsGateway), outbox: None, ip_limiter: IpLimiter::default() }
+        EidParts { sms: Arc::new(sms::NoSmsGateway), outbox: None, face: None, ip_limiter: IpLimiter::default() }
     }
 }
 

@@ -6,6 +6,7 @@ mod accounts;
 mod card_flow;
 mod cards;
 mod eid;
+mod eid_chip;
 mod import;
 mod outbox;
 mod register;

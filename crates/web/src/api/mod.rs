@@ -11,6 +11,7 @@ pub mod cards;
 pub mod cases;
 pub mod docs;
 pub mod eid;
+pub mod eid_chip;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -56,6 +57,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/admin/subscriptions/{id}/dead-letters"),
     ("post", "/admin/subscriptions/{id}/dead-letters/redeliver"),
     ("post", "/admin/subscriptions/{id}/replay"),
+    ("post", "/eid/register/challenge"),
+    ("post", "/eid/register"),
     ("post", "/eid/activation/code"),
     ("post", "/eid/activation"),
     ("post", "/eid/reset/code"),
@@ -143,6 +146,8 @@ pub fn router() -> Router<AppState> {
         .route("/admin/subscriptions/{id}/dead-letters", get(events::dead_letters))
         .route("/admin/subscriptions/{id}/dead-letters/redeliver", post(events::redeliver))
         .route("/admin/subscriptions/{id}/replay", post(events::replay))
+        .route("/eid/register/challenge", post(eid_chip::challenge))
+        .route("/eid/register", post(eid_chip::register))
         .route("/eid/activation/code", post(eid::activation_code))
         .route("/eid/activation", post(eid::activate))
         .route("/eid/reset/code", post(eid::reset_code))
@@ -344,6 +349,7 @@ impl Modify for BearerAuth {
         accounts::clients, accounts::create_client, accounts::revoke_client,
         events::list, events::create, events::get, events::approve, events::suspend, events::dead_letters,
         events::redeliver, events::replay,
+        eid_chip::challenge, eid_chip::register,
         eid::activation_code, eid::activate, eid::reset_code, eid::reset, eid::login, eid::login_sms_code,
         eid::second_factor, eid::second_factor_passkey_options, eid::second_factor_passkey,
         eid::passkey_login_options, eid::passkey_login, eid::logout, eid::me, eid::profile, eid::history,
