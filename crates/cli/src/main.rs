@@ -3,10 +3,12 @@
 
 mod bench;
 mod bench_cards;
+mod bench_login;
 mod bulk;
 mod cards;
 mod records;
 mod serve;
+mod sms_http;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -39,6 +41,40 @@ pub struct Storage {
     holidays: Option<PathBuf>,
 }
 
+/// The HTTP SMS gateway (without `--sms-url`, demo servers use the development outbox and other
+/// servers send no SMS).
+#[derive(clap::Args, Clone)]
+pub struct SmsArgs {
+    /// The provider's endpoint, `http://HOST[:PORT]/PATH` (TLS through a local relay).
+    #[arg(long, env = "DINHDANH_SMS_URL")]
+    sms_url: Option<String>,
+    /// `Name: value` sent with every message, e.g. `Authorization: Bearer …` (a secret: prefer
+    /// the environment variable).
+    #[arg(long, env = "DINHDANH_SMS_AUTH_HEADER", hide_env_values = true)]
+    sms_auth_header: Option<String>,
+    /// The body; `{phone}` (0xxxxxxxxx), `{phone_intl}` (84xxxxxxxxx) and `{text}` are replaced,
+    /// escaped for the content type.
+    #[arg(long, env = "DINHDANH_SMS_BODY_TEMPLATE", default_value = sms_http::DEFAULT_TEMPLATE)]
+    sms_body_template: String,
+    #[arg(long, env = "DINHDANH_SMS_CONTENT_TYPE", default_value = "application/json")]
+    sms_content_type: String,
+    /// Seconds to wait for the provider's answer.
+    #[arg(long, env = "DINHDANH_SMS_TIMEOUT", default_value_t = 10)]
+    sms_timeout: u64,
+}
+
+impl SmsArgs {
+    fn config(&self) -> Option<sms_http::HttpSmsConfig> {
+        self.sms_url.as_ref().map(|url| sms_http::HttpSmsConfig {
+            url: url.clone(),
+            auth_header: self.sms_auth_header.clone(),
+            body_template: self.sms_body_template.clone(),
+            content_type: self.sms_content_type.clone(),
+            timeout: std::time::Duration::from_secs(self.sms_timeout.max(1)),
+        })
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
     Csv,
@@ -66,6 +102,12 @@ enum Command {
         /// Default: http://localhost:PORT (passkeys need a domain name, not an IP address).
         #[arg(long, env = "DINHDANH_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Reverse proxies whose X-Forwarded-For header names the client (addresses or blocks,
+        /// comma-separated, e.g. 10.0.0.0/8); from any other peer the header is ignored.
+        #[arg(long, env = "DINHDANH_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<String>,
+        #[command(flatten)]
+        sms: SmsArgs,
     },
     /// Applies pending database migrations and exits.
     Migrate {
@@ -167,6 +209,22 @@ enum Command {
         work_dir: PathBuf,
         #[arg(long, default_value_t = 2025)]
         seed: u64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// e-ID password sign-ins per second through the HTTP API at N concurrent clients, against
+    /// raw Argon2id on every core in the same run, with peak memory (small sizes suffice).
+    BenchLogin {
+        #[arg(long, default_value_t = 64)]
+        accounts: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+        /// Where the benchmark's SQLite database goes (removed afterwards).
+        #[arg(long, default_value = "target/bench")]
+        work_dir: PathBuf,
         /// Also write the figures as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -326,8 +384,26 @@ fn main() -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { storage, listen, demo, seed, secure_cookies, public_url } => {
-            serve::serve(storage, listen, demo, seed, secure_cookies, public_url).await
+        Command::Serve { storage, listen, demo, seed, secure_cookies, public_url, trusted_proxies, sms } => {
+            let options = serve::ServeOptions {
+                listen,
+                demo,
+                seed,
+                secure_cookies,
+                public_url,
+                trusted_proxies,
+                sms: sms.config(),
+            };
+            serve::serve(storage, options).await
+        }
+        Command::BenchLogin { accounts, seconds, concurrency, work_dir, json } => {
+            let f = bench_login::run(bench_login::LoginOptions { accounts, seconds, concurrency, work_dir }).await?;
+            println!("{}", bench_login::table(&f));
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&f)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(())
         }
         Command::Migrate { storage } => {
             let store = storage.open().await?;

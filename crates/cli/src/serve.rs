@@ -30,14 +30,24 @@ fn eid_config(listen: SocketAddr, public_url: Option<String>) -> anyhow::Result<
     Ok(dinhdanh_app::eid::EidConfig { rp_id: host, rp_origins: vec![url], ..Default::default() })
 }
 
-pub async fn serve(
-    storage: Storage,
-    listen: SocketAddr,
-    demo: Option<usize>,
-    seed: u64,
-    secure_cookies: bool,
-    public_url: Option<String>,
-) -> anyhow::Result<()> {
+/// What `serve` was asked to do, from the command line.
+pub struct ServeOptions {
+    pub listen: SocketAddr,
+    pub demo: Option<usize>,
+    pub seed: u64,
+    pub secure_cookies: bool,
+    pub public_url: Option<String>,
+    pub trusted_proxies: Vec<String>,
+    pub sms: Option<crate::sms_http::HttpSmsConfig>,
+}
+
+pub async fn serve(storage: Storage, o: ServeOptions) -> anyhow::Result<()> {
+    let ServeOptions { listen, demo, seed, secure_cookies, public_url, trusted_proxies, sms } = o;
+    let proxies = trusted_proxies
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| dinhdanh_web::proxy::IpNet::parse(s).map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     let outbox = dinhdanh_app::outbox::OutboxConfig {
         // Development servers may deliver events to a receiver on this machine over plain HTTP.
         allow_loopback_http: demo.is_some(),
@@ -45,7 +55,11 @@ pub async fn serve(
     };
     let config = dinhdanh_app::AppConfig { eid: eid_config(listen, public_url)?, outbox, ..Default::default() };
     let (app, store) = storage.app_with(config).await?;
-    let app = if demo.is_some() {
+    let app = if let Some(c) = sms {
+        let gateway = crate::sms_http::HttpSmsGateway::new(c).context("the SMS gateway settings")?;
+        tracing::info!(gateway = ?gateway, "SMS go through the HTTP gateway");
+        app.with_sms(Arc::new(gateway))
+    } else if demo.is_some() {
         // Demo servers keep SMS in memory and show them at /citizen/dev/sms.
         let outbox = Arc::new(dinhdanh_app::eid::sms::DevOutbox::new(app.clock.clone()));
         tracing::warn!("demo mode: SMS go to the development outbox (/citizen/dev/sms), not to phones");
@@ -65,7 +79,11 @@ pub async fn serve(
         seed_demo(&app, &storage.data_dir, n, seed).await?;
     }
     let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
-    let router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
+    let mut router = dinhdanh_web::router(AppState { app: app.clone(), secure_cookies });
+    if !proxies.is_empty() {
+        tracing::info!(proxies = ?proxies, "X-Forwarded-For is believed from these peers only");
+        router = dinhdanh_web::proxy::with_trusted_proxies(router, dinhdanh_web::proxy::TrustedProxies::new(proxies));
+    }
     tracing::info!(engine = store.engine(), "dinhdanh listening on http://{listen}/");
     println!("dinhdanh: http://{}/ ({})", listener.local_addr()?, store.engine());
     // Event delivery runs beside the HTTP server; its queues live in the database, so a crash
