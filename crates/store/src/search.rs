@@ -19,7 +19,7 @@
 
 use dinhdanh_app::ports::SearchQuery;
 use dinhdanh_domain::person::{Jurisdiction, LifeStatus, Person};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The token text of a person.
 pub fn search_text(p: &Person) -> String {
@@ -48,13 +48,22 @@ fn clean(word: &str) -> String {
     word.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase()
 }
 
-/// A person's distinct folded name words (birth name and other names), sorted.
+/// A person's folded name words (birth name and other names), sorted, as a multiset: a word
+/// appears as often as it does in the one name that repeats it most ("Nguyễn Thanh Thành" holds
+/// `thanh` twice), so that a query may repeat a word exactly as often.
 pub fn name_words(p: &Person) -> Vec<String> {
-    let mut words: BTreeSet<String> = BTreeSet::new();
+    let mut most: BTreeMap<String, usize> = BTreeMap::new();
     for n in std::iter::once(&p.birth_name).chain(&p.other_names) {
-        words.extend(n.folded_words().iter().map(|w| clean(w)).filter(|w| !w.is_empty()));
+        let mut here: BTreeMap<String, usize> = BTreeMap::new();
+        for w in n.folded_words().iter().map(|w| clean(w)).filter(|w| !w.is_empty()) {
+            *here.entry(w).or_default() += 1;
+        }
+        for (w, k) in here {
+            let m = most.entry(w).or_default();
+            *m = (*m).max(k);
+        }
     }
-    words.into_iter().collect()
+    most.into_iter().flat_map(|(w, k)| std::iter::repeat_n(w, k)).collect()
 }
 
 /// The name words at the head of a `search_text` (the filter tokens follow from `y<year>` on).
@@ -66,17 +75,17 @@ pub fn words_of_search_text(text: &str) -> impl Iterator<Item = &str> + Clone {
 /// near it, and the number of three-word keys grows with the cube.
 pub const MAX_KEYED_WORDS: usize = 12;
 
-/// Every search key of a person with these (distinct, sorted) name words.
+/// Every search key of a person with these name words (sorted, repeats kept).
 pub fn search_keys(words: &[String]) -> Vec<String> {
     let w = &words[..words.len().min(MAX_KEYED_WORDS)];
-    let mut keys = Vec::with_capacity(w.len() * w.len() * w.len() / 2 + w.len());
+    let mut keys = BTreeSet::new();
     for a in w {
-        keys.push(format!("1 {a}"));
+        keys.insert(format!("1 {a}"));
     }
     for (i, a) in w.iter().enumerate() {
         for (j, b) in w.iter().enumerate() {
             if i != j {
-                keys.push(format!("2 {a} {b}"));
+                keys.insert(format!("2 {a} {b}"));
             }
         }
     }
@@ -85,12 +94,12 @@ pub fn search_keys(words: &[String]) -> Vec<String> {
         for j in i + 1..w.len() {
             for (k, c) in w.iter().enumerate() {
                 if k != i && k != j {
-                    keys.push(format!("3 {} {} {c}", w[i], w[j]));
+                    keys.insert(format!("3 {} {} {c}", w[i], w[j]));
                 }
             }
         }
     }
-    keys
+    keys.into_iter().collect()
 }
 
 /// A range of keys, `from <= key < to`.
@@ -124,19 +133,30 @@ impl QueryWords {
     pub fn of(q: &SearchQuery) -> Option<Self> {
         let mut words: Vec<String> = q.name_words.iter().map(|w| clean(w)).filter(|w| !w.is_empty()).collect();
         let prefix = words.pop()?;
-        // A person's words are a set: a repeated whole word, or a prefix that is already one of
-        // the whole words, asks nothing more.
-        let mut whole: Vec<String> = words.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
-        if let Some(i) = whole.iter().position(|w| *w == prefix) {
-            let prefix = whole.remove(i);
-            return Some(QueryWords { whole, prefix });
-        }
-        Some(QueryWords { whole, prefix })
+        words.sort();
+        Some(QueryWords { whole: words, prefix })
     }
 
-    /// Whether a person with these name words matches.
-    pub fn matches<'a>(&self, mut words: impl Iterator<Item = &'a str> + Clone) -> bool {
-        self.whole.iter().all(|w| words.clone().any(|x| x == w)) && words.any(|x| x.starts_with(&self.prefix))
+    /// Whether a person with these name words matches: each whole word takes one of the name's
+    /// words, and the prefix begins one of those left.
+    pub fn matches<'a>(&self, words: impl Iterator<Item = &'a str>) -> bool {
+        let mut left: BTreeMap<&str, usize> = BTreeMap::new();
+        for w in words {
+            *left.entry(w).or_default() += 1;
+        }
+        for w in &self.whole {
+            match left.get_mut(w.as_str()) {
+                Some(k) if *k > 0 => *k -= 1,
+                _ => return false,
+            }
+        }
+        left.iter().any(|(w, k)| *k > 0 && w.starts_with(&self.prefix))
+    }
+
+    /// Whether every person in the query's key range matches, so that rows need no word check
+    /// (up to three words the range is exact).
+    pub fn range_is_exact(&self) -> bool {
+        self.whole.len() <= 2
     }
 }
 
@@ -151,19 +171,22 @@ pub fn key_ranges(w: &QueryWords) -> Vec<KeyRange> {
         [a, b] => vec![KeyRange::prefix(format!("3 {a} {b} {p}"))],
         whole => {
             // Whole-word triples are exact keys, usually the narrowest; then pairs with the prefix.
-            let mut out = Vec::new();
+            let mut out: Vec<KeyRange> = Vec::new();
+            let mut push = |r: KeyRange| {
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            };
             for i in 0..whole.len() {
                 for j in i + 1..whole.len() {
-                    for (k, c) in whole.iter().enumerate() {
-                        if k > j {
-                            out.push(KeyRange::exact(format!("3 {} {} {c}", whole[i], whole[j])));
-                        }
+                    for c in &whole[j + 1..] {
+                        push(KeyRange::exact(format!("3 {} {} {c}", whole[i], whole[j])));
                     }
                 }
             }
             for i in 0..whole.len() {
                 for j in i + 1..whole.len() {
-                    out.push(KeyRange::prefix(format!("3 {} {} {p}", whole[i], whole[j])));
+                    push(KeyRange::prefix(format!("3 {} {} {p}", whole[i], whole[j])));
                 }
             }
             out.truncate(MAX_PROBED_RANGES);
@@ -174,6 +197,11 @@ pub fn key_ranges(w: &QueryWords) -> Vec<KeyRange> {
 
 /// How many candidate ranges a long query probes before reading one.
 pub const MAX_PROBED_RANGES: usize = 8;
+
+/// Whether the query has filters that only a person's row can answer.
+pub fn has_row_filters(q: &SearchQuery) -> bool {
+    q.date_of_birth.is_some() || q.province.is_some() || q.jurisdiction != Jurisdiction::National
+}
 
 /// Whether a person's `search_text` passes the query's filters other than year and sex (which
 /// the key scan applies): date of birth, province and the caller's jurisdiction.
@@ -201,8 +229,9 @@ mod tests {
     use super::*;
 
     fn words(s: &str) -> Vec<String> {
-        let set: BTreeSet<String> = s.split(' ').map(str::to_owned).collect();
-        set.into_iter().collect()
+        let mut w: Vec<String> = s.split(' ').map(str::to_owned).collect();
+        w.sort();
+        w
     }
 
     fn query(s: &str) -> QueryWords {
@@ -227,13 +256,20 @@ mod tests {
         let qw = query(q);
         let ranges = key_ranges(&qw);
         let in_range = |k: &String| ranges.iter().any(|r| *k >= r.from && *k < r.to);
-        keys.iter().any(in_range) && qw.matches(w.iter().map(String::as_str))
+        let found = keys.iter().any(in_range) && qw.matches(w.iter().map(String::as_str));
+        if qw.range_is_exact() {
+            assert_eq!(found, keys.iter().any(in_range), "{q}: a range of up to three words is exact");
+        }
+        found
     }
 
     #[test]
     fn keys_of_three_words() {
         let keys = search_keys(&words("nguyen van an"));
         assert_eq!(keys.len(), 3 + 6 + 3);
+        let twice = search_keys(&words("nguyen thanh thanh"));
+        assert!(twice.contains(&"2 thanh thanh".to_owned()) && twice.contains(&"3 thanh thanh nguyen".to_owned()));
+        assert_eq!(twice.len(), 2 + 3 + 2, "keys are distinct");
         assert!(keys.contains(&"2 van an".to_owned()));
         assert!(keys.contains(&"2 an van".to_owned()));
         assert!(keys.contains(&"3 an nguyen van".to_owned()));
@@ -276,10 +312,16 @@ mod tests {
     }
 
     #[test]
-    fn repeated_words_ask_nothing_more() {
-        assert_eq!(query("nguyen nguyen"), QueryWords { whole: vec![], prefix: "nguyen".into() });
-        assert_eq!(query("van van an"), QueryWords { whole: vec!["van".into()], prefix: "an".into() });
+    fn a_repeated_word_must_be_repeated_in_the_name() {
+        assert_eq!(query("nguyen nguyen"), QueryWords { whole: vec!["nguyen".into()], prefix: "nguyen".into() });
+        assert!(finds("nguyen thanh thanh", "nguyen thanh thanh"));
+        assert!(finds("nguyen thanh thanh", "thanh thanh"));
+        assert!(finds("nguyen thanh thanh", "thanh nguyen th"));
+        assert!(!finds("nguyen van thanh", "nguyen thanh thanh"));
+        assert!(!finds("nguyen van thanh", "thanh thanh"));
         assert!(finds("nguyen thi nguyen", "nguyen thi nguyen"));
+        assert!(finds("le thi mai mai thu", "mai mai le thi thu"));
+        assert!(!finds("le thi mai thu", "mai mai le thi thu"));
     }
 
     #[test]

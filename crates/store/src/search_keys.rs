@@ -175,6 +175,12 @@ pub(crate) async fn search(db: &Db, q: &SearchQuery, limits: SearchLimits) -> St
     if ids.len() > limits.candidates {
         return Err(StoreError::TooBroad);
     }
+    // When nothing is left to check on the rows, the candidates are the answer: a count over the
+    // cap is known before any row is read.
+    let row_checks = !words.range_is_exact() || search::has_row_filters(q);
+    if !row_checks && ids.len() > SEARCH_MATCH_CAP {
+        return Err(StoreError::TooBroad);
+    }
     let mut rows: Vec<CandidateRow> = fetch(db, &ids)
         .await?
         .into_iter()
