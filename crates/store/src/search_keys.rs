@@ -236,20 +236,27 @@ pub(crate) async fn backfill_if_needed(db: &Db) -> StoreResult<()> {
 
 /// Rebuilds every person's keys from the register.
 pub(crate) async fn rebuild(db: &Db) -> StoreResult<()> {
+    let mut done = 0usize;
     let mut tx = db.begin().await?;
     on_tx!(&mut tx, c => sqlx::query("DELETE FROM person_search_key").execute(c).await.map(|r| r.rows_affected()).map_err(map_err)?);
     tx.commit().await?;
-    let mut after: Option<Uuid> = None;
+    // The nil id sorts first on both engines (PostgreSQL's uuid order, SQLite's blob order) and
+    // is never a person's; a plain `id > $1` keeps the primary-key index in use.
+    let mut after = Uuid::nil();
     loop {
         let docs: Vec<(Uuid, String)> = on_read!(db, c => sqlx::query_as(
-            "SELECT id, doc FROM person WHERE ($1 IS NULL OR id > $1) ORDER BY id LIMIT 2000",
+            "SELECT id, doc FROM person WHERE id > $1 ORDER BY id LIMIT 2000",
         )
         .bind(after)
         .fetch_all(c)
         .await
         .map_err(map_err)?);
         let Some((last, _)) = docs.last() else { break };
-        after = Some(*last);
+        after = *last;
+        done += docs.len();
+        if done % 100_000 < docs.len() {
+            tracing::info!(persons = done, "search keys rebuilt so far");
+        }
         let mut rows = Vec::new();
         for (_, doc) in &docs {
             let p = crate::codec::person_from_doc(&json(doc)?)?;
