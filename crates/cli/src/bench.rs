@@ -353,7 +353,9 @@ async fn search(
         let (q, year) = (input.q.clone(), input.birth_year);
         let t = Instant::now();
         let outcome = match app.search(&supervisor, input).await {
-            Ok(page) if page.items.is_empty() => return Err(anyhow!("search found nobody for a known name")),
+            Ok(page) if page.items.is_empty() => {
+                return Err(anyhow!("search found nobody for a known name: {q:?} {year:?}"));
+            }
             Ok(page) => format!("{} found", page.total),
             Err(dinhdanh_app::AppError::Invalid(_)) => {
                 f.search_too_broad += 1;

@@ -234,7 +234,7 @@ pub(crate) async fn backfill_if_needed(db: &Db) -> StoreResult<()> {
     rebuild(db).await
 }
 
-/// Rebuilds every person's keys from the register.
+/// Rebuilds every person's keys, and the `search_text` the row checks read, from the register.
 pub(crate) async fn rebuild(db: &Db) -> StoreResult<()> {
     let mut done = 0usize;
     let mut tx = db.begin().await?;
@@ -244,26 +244,41 @@ pub(crate) async fn rebuild(db: &Db) -> StoreResult<()> {
     // is never a person's; a plain `id > $1` keeps the primary-key index in use.
     let mut after = Uuid::nil();
     loop {
-        let docs: Vec<(Uuid, String)> = on_read!(db, c => sqlx::query_as(
-            "SELECT id, doc FROM person WHERE id > $1 ORDER BY id LIMIT 2000",
+        let docs: Vec<(Uuid, String, String)> = on_read!(db, c => sqlx::query_as(
+            "SELECT id, doc, search_text FROM person WHERE id > $1 ORDER BY id LIMIT 2000",
         )
         .bind(after)
         .fetch_all(c)
         .await
         .map_err(map_err)?);
-        let Some((last, _)) = docs.last() else { break };
+        let Some((last, _, _)) = docs.last() else { break };
         after = *last;
         done += docs.len();
         if done % 100_000 < docs.len() {
             tracing::info!(persons = done, "search keys rebuilt so far");
         }
         let mut rows = Vec::new();
-        for (_, doc) in &docs {
+        let mut texts = Vec::new();
+        for (id, doc, text) in &docs {
             let p = crate::codec::person_from_doc(&json(doc)?)?;
             rows.extend(key_rows(&p));
+            // The row checks read search_text: it follows the same words as the keys.
+            let fresh = search::search_text(&p);
+            if fresh != *text {
+                texts.push((*id, fresh));
+            }
         }
         let mut tx = db.begin().await?;
         insert_keys(&mut tx, &rows).await?;
+        for (id, text) in &texts {
+            on_tx!(&mut tx, c => sqlx::query("UPDATE person SET search_text = $2 WHERE id = $1")
+                .bind(id)
+                .bind(text)
+                .execute(c)
+                .await
+                .map(|r| r.rows_affected())
+                .map_err(map_err)?);
+        }
         tx.commit().await?;
     }
     let mut tx = db.begin().await?;
@@ -277,4 +292,53 @@ pub(crate) async fn rebuild(db: &Db) -> StoreResult<()> {
     .map(|r| r.rows_affected())
     .map_err(map_err)?);
     tx.commit().await
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::SqlStore;
+    use crate::db::{Db, SqliteDurability};
+    use dinhdanh_app::ports::{SearchQuery, Store};
+    use dinhdanh_domain::person::Jurisdiction;
+
+    async fn found(store: &SqlStore, words: &str) -> u64 {
+        let q = SearchQuery {
+            name_words: words.split(' ').map(str::to_owned).collect(),
+            birth_year: None,
+            date_of_birth: None,
+            sex: None,
+            province: None,
+            jurisdiction: Jurisdiction::National,
+            page: 0,
+            page_size: 20,
+        };
+        store.search(&q).await.expect("search").total
+    }
+
+    #[tokio::test]
+    async fn migrate_backfills_the_keys_and_search_text_of_an_older_register() {
+        let dir = tempfile::tempdir().expect("dir");
+        let store = SqlStore::open_sqlite(&dir.path().join("r.sqlite"), SqliteDurability::Normal).await.expect("open");
+        store.migrate().await.expect("migrate");
+        let mut p = dinhdanh_testkit::sample::adult_man();
+        p.birth_name = dinhdanh_testkit::sample::name("Nguyễn Thanh Thành");
+        store.raw_load_persons(&[p], &[], time::OffsetDateTime::now_utc()).await.expect("load");
+        assert_eq!(found(&store, "thanh nguyen thanh").await, 1);
+
+        // As a register from before the keys: none, no marker, and the older search_text of
+        // distinct words only.
+        let Db::Sqlite { write, .. } = &store.db else { unreachable!() };
+        for sql in [
+            "DELETE FROM person_search_key",
+            "DELETE FROM store_step",
+            "UPDATE person SET search_text = 'nguyen thanh y1990 d19900315 sm'",
+        ] {
+            sqlx::query(sql).execute(write).await.expect(sql);
+        }
+        assert_eq!(found(&store, "thanh nguyen thanh").await, 0);
+
+        store.migrate().await.expect("migrate again");
+        assert_eq!(found(&store, "thanh nguyen thanh").await, 1, "keys and search_text rebuilt");
+        assert_eq!(found(&store, "nguyen thanh").await, 1);
+    }
 }
