@@ -7,9 +7,9 @@
 //! message can never change the shape of the request. Any 2xx answer is a delivery to the
 //! provider; anything else, a timeout or a refused connection is an error the use case reports.
 //!
-//! TLS is not built in: the URL is `http://`. In production the gateway is reached through a
-//! TLS-originating relay on the same host (the URL then names a loopback address); a plain URL
-//! to another host is accepted with a warning, as the header would cross the network in clear.
+//! The gateway is reached over HTTPS (rustls, Mozilla's root certificates). Plain `http://` is
+//! accepted only for a loopback address (a relay on the same host, or a test receiver): the
+//! authorization header must not cross a network in clear.
 
 use anyhow::{Context, bail};
 use async_trait::async_trait;
@@ -18,7 +18,13 @@ use dinhdanh_domain::codes::Phone;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::header::{HeaderName, HeaderValue};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
 use std::time::Duration;
+
+/// Answers larger than this are not read further (only the status and an excerpt matter).
+const MAX_ANSWER_BYTES: usize = 16 * 1024;
 
 /// Settings of the HTTP gateway, as the command line gives them.
 #[derive(Clone, Debug)]
@@ -35,16 +41,13 @@ pub struct HttpSmsConfig {
 pub const DEFAULT_TEMPLATE: &str = r#"{"to":"{phone_intl}","text":"{text}"}"#;
 
 pub struct HttpSmsGateway {
-    host: String,
-    port: u16,
-    /// Path and query of the URL.
-    target: String,
-    authority: String,
+    url: hyper::Uri,
     auth: Option<(HeaderName, HeaderValue)>,
     template: String,
     content_type: HeaderValue,
     escape: Escape,
     timeout: Duration,
+    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,33 +60,31 @@ enum Escape {
 impl std::fmt::Debug for HttpSmsGateway {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The authorization header is a secret.
-        f.debug_struct("HttpSmsGateway").field("authority", &self.authority).field("target", &self.target).finish()
+        f.debug_struct("HttpSmsGateway").field("url", &self.url).finish_non_exhaustive()
     }
 }
 
 impl HttpSmsGateway {
     pub fn new(c: HttpSmsConfig) -> anyhow::Result<Self> {
         let url = c.url.trim();
-        let Some(rest) = url.strip_prefix("http://") else {
-            if url.starts_with("https://") {
-                bail!(
-                    "the SMS gateway URL {url} is https://, and TLS is not built in: run a TLS-originating relay \
-                     on this host and give its http://127.0.0.1:PORT/… address"
-                );
-            }
-            bail!("the SMS gateway URL {url} must start with http://");
-        };
-        let (authority, target) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        if authority.is_empty() || authority.contains('@') {
+        let uri: hyper::Uri = url.parse().with_context(|| format!("the SMS gateway URL {url}"))?;
+        let host = uri.host().unwrap_or("").trim_start_matches('[').trim_end_matches(']');
+        if host.is_empty() || uri.authority().is_some_and(|a| a.as_str().contains('@')) {
             bail!("the SMS gateway URL {url} must name a host (and no user name)");
         }
-        let (host, port) = split_authority(authority).with_context(|| format!("host and port of {url}"))?;
+        let authority = uri.authority().map_or("", |a| a.as_str());
+        let after_host = authority.rsplit_once(']').map_or(authority, |(_, rest)| rest);
+        if let Some((_, port)) = after_host.rsplit_once(':')
+            && port.parse::<u16>().is_err()
+        {
+            bail!("the port of the SMS gateway URL {url} is not a port number");
+        }
         let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        if !loopback {
-            tracing::warn!(host, "the SMS gateway is reached over plain HTTP on the network");
+        match uri.scheme_str() {
+            Some("https") => {}
+            Some("http") if loopback => {}
+            Some("http") => bail!("the SMS gateway URL {url} must be https:// (http:// only for a loopback address)"),
+            _ => bail!("the SMS gateway URL {url} must start with https://"),
         }
         let auth = match c.auth_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
             None => None,
@@ -109,16 +110,22 @@ impl HttpSmsGateway {
         } else {
             Escape::None
         };
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(c.timeout));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
         Ok(HttpSmsGateway {
-            host,
-            port,
-            target: target.to_owned(),
-            authority: authority.to_owned(),
+            url: uri,
             auth,
             template: c.body_template,
             content_type: HeaderValue::from_str(&c.content_type).context("the SMS content type")?,
             escape,
             timeout: c.timeout,
+            client: Client::builder(TokioExecutor::new()).build(https),
         })
     }
 
@@ -171,41 +178,22 @@ impl HttpSmsGateway {
     }
 
     async fn post(&self, body: String) -> anyhow::Result<(hyper::StatusCode, String)> {
-        let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-        let conn = tokio::spawn(conn);
-        let mut req = hyper::Request::post(self.target.as_str())
-            .header(hyper::header::HOST, self.authority.as_str())
+        let mut req = hyper::Request::post(self.url.clone())
             .header(hyper::header::CONTENT_TYPE, self.content_type.clone())
             .header(hyper::header::USER_AGENT, "dinhdanh-sms");
         if let Some((name, value)) = &self.auth {
             req = req.header(name, value.clone());
         }
-        let resp = sender.send_request(req.body(Full::new(Bytes::from(body)))?).await?;
+        let resp = self.client.request(req.body(Full::new(Bytes::from(body)))?).await?;
         let status = resp.status();
-        let bytes = resp.into_body().collect().await?.to_bytes();
-        conn.abort();
+        let bytes = http_body_util::Limited::new(resp.into_body(), MAX_ANSWER_BYTES)
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         let excerpt: String = String::from_utf8_lossy(&bytes).chars().take(200).collect();
         Ok((status, excerpt))
     }
-}
-
-/// `host`, `host:port`, `[v6]` or `[v6]:port` → (host, port).
-fn split_authority(a: &str) -> Option<(String, u16)> {
-    let (host, port) = if let Some(v6) = a.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match a.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (a, None),
-        }
-    };
-    let port = match port {
-        Some(p) => p.parse().ok()?,
-        None => 80,
-    };
-    (!host.is_empty()).then(|| (host.to_owned(), port))
 }
 
 #[async_trait]
@@ -214,7 +202,7 @@ impl SmsGateway for HttpSmsGateway {
         let body = self.body(phone, text);
         match tokio::time::timeout(self.timeout, self.post(body)).await {
             Err(_) => Err(SmsError::Failed(format!("no answer within {} s", self.timeout.as_secs()))),
-            Ok(Err(e)) => Err(SmsError::Failed(format!("{}: {e}", self.authority))),
+            Ok(Err(e)) => Err(SmsError::Failed(format!("{}: {e}", self.url.host().unwrap_or("")))),
             Ok(Ok((status, _))) if status.is_success() => Ok(()),
             Ok(Ok((status, excerpt))) => Err(SmsError::Failed(format!("HTTP {status}: {excerpt}"))),
         }
@@ -227,7 +215,7 @@ mod tests {
 
     fn gateway(template: &str, content_type: &str) -> HttpSmsGateway {
         HttpSmsGateway::new(HttpSmsConfig {
-            url: "http://127.0.0.1:9/send?x=1".into(),
+            url: "https://sms.example/send?x=1".into(),
             auth_header: Some("Authorization: Bearer k".into()),
             body_template: template.into(),
             content_type: content_type.into(),
@@ -259,23 +247,22 @@ mod tests {
             timeout: Duration::from_secs(1),
         };
         for bad in [
-            c("https://sms.example/send", None, DEFAULT_TEMPLATE),
+            c("http://sms.example/send", None, DEFAULT_TEMPLATE),
             c("ftp://x/", None, DEFAULT_TEMPLATE),
-            c("http:///send", None, DEFAULT_TEMPLATE),
-            c("http://u:p@host/", None, DEFAULT_TEMPLATE),
-            c("http://127.0.0.1:8/", Some("no colon"), DEFAULT_TEMPLATE),
-            c("http://127.0.0.1:8/", None, r#"{"to":"{phone}"}"#),
-            c("http://127.0.0.1:8/", None, r#"{"text":"{text}"}"#),
+            c("https:///send", None, DEFAULT_TEMPLATE),
+            c("https://u:p@host/", None, DEFAULT_TEMPLATE),
+            c("https://sms.example/", Some("no colon"), DEFAULT_TEMPLATE),
+            c("https://sms.example/", None, r#"{"to":"{phone}"}"#),
+            c("https://sms.example/", None, r#"{"text":"{text}"}"#),
             c("http://127.0.0.1:99999/", None, DEFAULT_TEMPLATE),
         ] {
             assert!(HttpSmsGateway::new(bad.clone()).is_err(), "{bad:?}");
         }
-        let g = HttpSmsGateway::new(c("http://[::1]:8025", Some("X-Key: s"), DEFAULT_TEMPLATE)).expect("ok");
-        assert_eq!((g.host.as_str(), g.port, g.target.as_str()), ("::1", 8025, "/"));
-        assert!(!format!("{g:?}").contains("X-Key"), "no secret in Debug");
-        assert_eq!(split_authority("sms.example"), Some(("sms.example".into(), 80)));
-        assert_eq!(split_authority("[::1]"), Some(("::1".into(), 80)));
-        assert_eq!(split_authority("h:x"), None);
+        for good in ["https://sms.example/v1/send", "http://127.0.0.1:8025/", "http://[::1]:8025", "http://localhost/x"]
+        {
+            let g = HttpSmsGateway::new(c(good, Some("X-Key: s3cret"), DEFAULT_TEMPLATE)).expect(good);
+            assert!(!format!("{g:?}").contains("s3cret"), "no secret in Debug");
+        }
     }
 
     /// What the receiver saw: (path and query, headers, body).
