@@ -34,6 +34,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Officer => &[
+                RegisterResidence,
                 ReadPerson,
                 Search,
                 RegisterBirth,
@@ -46,6 +47,7 @@ impl Role {
                 ManageEid,
             ],
             Role::Supervisor => &[
+                RegisterResidence,
                 ReadPerson,
                 Search,
                 RegisterBirth,
@@ -140,6 +142,8 @@ pub enum Permission {
     ManageClients,
     /// Register, approve and suspend agencies' event subscriptions; see their queues (no person data).
     ManageSubscriptions,
+    /// Register permanent and temporary residence (commune police of the address).
+    RegisterResidence,
     /// Review e-ID registrations, grant level 2, lock and unlock e-ID accounts (in the jurisdiction).
     ManageEid,
     /// Bulk import and export; only the operator's command line has it.

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod pki;
 pub mod ports;
 pub mod register;
+pub mod residence;
 pub mod workflow;
 
 use dinhdanh_domain::calendar::WorkingCalendar;

@@ -152,10 +152,12 @@ pub enum EventKind {
     AdjudicationDecision,
     /// A card was produced and added to the person's record (Art. 9 item 14).
     CardIssued,
+    /// A permanent or temporary registration changed the person's residence fields.
+    ResidenceChange,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 11] = [
         EventKind::BirthRegistration,
         EventKind::Marriage,
         EventKind::Divorce,
@@ -166,6 +168,7 @@ impl EventKind {
         EventKind::Import,
         EventKind::AdjudicationDecision,
         EventKind::CardIssued,
+        EventKind::ResidenceChange,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -179,6 +182,7 @@ impl EventKind {
             EventKind::Import => "import",
             EventKind::AdjudicationDecision => "adjudication_decision",
             EventKind::CardIssued => "card_issued",
+            EventKind::ResidenceChange => "residence_change",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
@@ -292,6 +296,8 @@ pub struct ChangeSet {
     pub revoke_eid_of: Vec<PersonId>,
     /// Events to other agencies, written in the same transaction (see [`crate::outbox`]).
     pub outbox: Vec<crate::outbox::OutboxEvent>,
+    /// Households, memberships and registrations written with the change, in this order.
+    pub residence: Vec<crate::residence::ResidenceWrite>,
 }
 
 /// A search as the store runs it: every condition must hold.
@@ -386,6 +392,7 @@ pub trait Store:
     + crate::identity::IdentityStore
     + crate::eid::EidStore
     + crate::outbox::OutboxStore
+    + crate::residence::ResidenceStore
 {
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.

@@ -641,6 +641,7 @@ impl App {
             self.pin_transitions(&mut changes);
             changes.outbox = crate::outbox::life_events(&changes, || self.rng.uuid());
             if kind == EventKind::Death {
+                self.residence_on_death(&mut changes).await?;
                 self.eid_revoke_on_death(&mut changes).await?;
             }
             match self.store.commit(changes).await {

@@ -142,6 +142,13 @@ rules! {
     EventFieldUnknown => "subscription.field", "Trường dữ liệu này không được chia sẻ qua sự kiện.", "This field cannot be shared through events.";
     ReplayFrom => "replay.from", "Cần đúng một điểm bắt đầu: số thứ tự sự kiện hoặc thời điểm.", "Give exactly one starting point: an event sequence number or a time.";
     SubscriptionState => "subscription.state", "Trạng thái của đăng ký nhận sự kiện không cho phép thao tác này.", "The subscription's state does not allow this.";
+    HouseholdRelation => "household.relation", "Quan hệ với chủ hộ không hợp lệ.", "The relationship to the head of household is not valid.";
+    HouseholdHasHead => "household.has_head", "Hộ gia đình đã có chủ hộ; mỗi hộ chỉ có một chủ hộ.", "The household already has a head; a household has exactly one.";
+    HouseholdNeedsHead => "household.needs_head", "Hộ gia đình mới phải có chủ hộ.", "A new household needs a head.";
+    HouseholdAddress => "household.address", "Địa chỉ đăng ký phải là địa chỉ của hộ gia đình.", "The registered address must be the household's address.";
+    TemporaryTermTooLong => "temporary.term_too_long", "Thời hạn tạm trú tối đa là 02 năm (có thể gia hạn).", "A temporary registration lasts at most 2 years (it may be extended).";
+    TemporaryTermEmpty => "temporary.term_empty", "Ngày hết hạn tạm trú phải sau ngày bắt đầu.", "The end of the temporary registration must be after its start.";
+    TemporaryInPermanentCommune => "temporary.in_permanent_commune", "Không đăng ký tạm trú tại xã, phường, đặc khu nơi đã đăng ký thường trú.", "No temporary registration in the commune of one's permanent residence.";
     ParentSex => "parent.sex", "Giới tính của cha hoặc mẹ không phù hợp.", "The father's or mother's sex does not fit.";
     ParentAfterChild => "parent.younger", "Cha hoặc mẹ sinh sau con.", "The parent was born after the child.";
     CorrectionEmpty => "correction.empty", "Không có thay đổi nào để đính chính.", "The correction changes nothing.";

@@ -14,5 +14,6 @@ pub mod events;
 pub mod name;
 pub mod person;
 pub mod pin;
+pub mod residence;
 
 pub use error::{FieldError, Invalid, Rule};

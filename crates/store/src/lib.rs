@@ -13,6 +13,7 @@ mod eid;
 mod identity;
 mod outbox;
 mod persons;
+mod residence;
 pub mod search;
 mod search_keys;
 

@@ -658,6 +658,9 @@ impl Store for SqlStore {
             crate::cards::write(&mut tx, w).await?;
         }
         crate::eid::revoke_for_persons(&mut tx, &cs.revoke_eid_of, at).await?;
+        for w in &cs.residence {
+            crate::residence::write(&mut tx, w).await?;
+        }
         crate::outbox::insert_outbox(&mut tx, &cs.outbox).await?;
         insert_audit(&mut tx, &cs.audit).await?;
         tx.commit().await

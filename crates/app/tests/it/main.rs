@@ -10,6 +10,7 @@ mod eid_chip;
 mod import;
 mod outbox;
 mod register;
+mod residence;
 mod workflow;
 
 use dinhdanh_app::AppError;
