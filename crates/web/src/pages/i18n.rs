@@ -283,6 +283,7 @@ pub const VI: &[(&str, &str)] = &[
     ("f.decision", "Quyết định"),
     // Identity cards.
     ("event.card_issued", "Cấp thẻ căn cước"),
+    ("event.residence_change", "Đăng ký cư trú"),
     // e-ID accounts and the citizen pages.
     ("error.429.title", "Quá nhiều lần thử"),
     ("error.429.text", "Bạn đã thử quá nhiều lần trong thời gian ngắn. Vui lòng chờ một lát rồi thử lại."),
@@ -699,6 +700,7 @@ pub const EN: &[(&str, &str)] = &[
     ("f.decision", "Decision"),
     // Identity cards.
     ("event.card_issued", "Identity card issued"),
+    ("event.residence_change", "Residence registration"),
     // e-ID accounts and the citizen pages.
     ("error.429.title", "Too many attempts"),
     ("error.429.text", "You tried too many times in a short while. Please wait a moment and try again."),
