@@ -3,6 +3,7 @@
 
 mod bench;
 mod bench_cards;
+mod bench_events;
 mod bench_login;
 mod bulk;
 mod cards;
@@ -209,6 +210,20 @@ enum Command {
         work_dir: PathBuf,
         #[arg(long, default_value_t = 2025)]
         seed: u64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Event delivery to an agency's receiver on this machine (outbox, signed POSTs, outcomes and
+    /// audit lines) against the same signed POSTs sent straight to it, on SQLite and with
+    /// --postgres on PostgreSQL.
+    BenchEvents {
+        #[arg(long, default_value_t = 2000)]
+        events: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value = "target/bench")]
+        work_dir: PathBuf,
         /// Also write the figures as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
@@ -472,6 +487,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", bench::table(&figures));
             if let Some(path) = json {
                 bench::write_results(&path, &figures)?;
+            }
+            Ok(())
+        }
+        Command::BenchEvents { events, postgres, work_dir, json } => {
+            let f = bench_events::run(bench_events::Options { events: events.max(1), postgres, work_dir }).await?;
+            println!("{}", bench_events::table(&f));
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&f)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
             }
             Ok(())
         }
