@@ -335,7 +335,27 @@ async fn search(
         kind: PrincipalKind::Officer(Role::Supervisor),
         jurisdiction: Jurisdiction::National,
     };
-    let queries: Vec<_> = people.iter().step_by((people.len() / 500).max(1)).take(500).collect();
+    let step = (people.len() / 500).max(1);
+    let queries: Vec<_> = people.iter().step_by(step).take(500).collect();
+    // A register in service has its indexes in memory; right after a bulk load it has not. Other
+    // persons' names (never the measured ones) warm it first, 1,000 of them.
+    let warm_up: Vec<_> = people.iter().skip(step / 2).step_by((people.len() / 1000).max(1)).take(1000).collect();
+    for p in &warm_up {
+        let query = dinhdanh_app::ports::SearchQuery {
+            name_words: dinhdanh_domain::name::fold(p.birth_name.as_str()).split(' ').map(str::to_owned).collect(),
+            birth_year: None,
+            date_of_birth: None,
+            sex: None,
+            province: None,
+            jurisdiction: Jurisdiction::National,
+            page: 0,
+            page_size: 20,
+        };
+        match store.search(&query).await {
+            Ok(_) | Err(dinhdanh_app::ports::StoreError::TooBroad) => {}
+            Err(e) => return Err(err(e)),
+        }
+    }
     let input = |i: usize, p: &Person| SearchInput {
         q: dinhdanh_domain::name::fold(p.birth_name.as_str()),
         birth_year: i.is_multiple_of(2).then(|| p.date_of_birth.year()),
