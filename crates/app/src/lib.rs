@@ -49,6 +49,8 @@ pub struct AppConfig {
     pub eid: eid::EidConfig,
     /// Event subscriptions and their delivery.
     pub outbox: outbox::OutboxConfig,
+    /// Minimum floor area per person of a rented dwelling, per province [R].
+    pub residence_floor_area: dinhdanh_domain::residence::FloorAreaRules,
 }
 
 impl Default for AppConfig {
@@ -65,6 +67,7 @@ impl Default for AppConfig {
             dossier_kinds: workflow::builtin_kinds(),
             eid: eid::EidConfig::default(),
             outbox: outbox::OutboxConfig::default(),
+            residence_floor_area: Default::default(),
         }
     }
 }

@@ -140,7 +140,7 @@ impl DossierEffects for NoEffects {
 
 /// Every kind the service offers (the default of [`crate::AppConfig::dossier_kinds`]). A module
 /// that adds kinds lists its table here.
-const KIND_TABLES: &[&[DossierKind]] = &[crate::cards::application::KINDS];
+const KIND_TABLES: &[&[DossierKind]] = &[crate::cards::application::KINDS, crate::residence::procedures::KINDS];
 
 pub fn builtin_kinds() -> Vec<&'static DossierKind> {
     KIND_TABLES.iter().flat_map(|t| t.iter()).collect()

@@ -5,7 +5,9 @@ use crate::SqlStore;
 use crate::db::{Tx, from_micros, map_err, micros, on_read, on_tx};
 use async_trait::async_trait;
 use dinhdanh_app::ports::{StoreError, StoreResult};
-use dinhdanh_app::residence::{Household, Membership, Registration, ResidenceStore, ResidenceWrite};
+use dinhdanh_app::residence::{
+    AbsenceDeclaration, Household, Membership, Registration, ResidenceStore, ResidenceWrite,
+};
 use dinhdanh_domain::admin::UnitRef;
 use dinhdanh_domain::date::{iso, parse_full_date};
 use dinhdanh_domain::person::{Address, PersonId};
@@ -87,6 +89,24 @@ pub(crate) async fn write(tx: &mut Tx, w: &ResidenceWrite) -> StoreResult<()> {
         .await
         .map_err(map_err)?
         .rows_affected()),
+        ResidenceWrite::Absence(a) => on_tx!(tx, c => sqlx::query(
+            "INSERT INTO residence_absence (id, person_id, case_code, unit, destination, valid_from, valid_until, \
+             reason, dossier_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(a.id)
+        .bind(a.person_id.0)
+        .bind(&a.case_code)
+        .bind(a.unit.to_string())
+        .bind(&a.destination)
+        .bind(iso(a.valid_from))
+        .bind(a.valid_until.map(iso))
+        .bind(&a.reason)
+        .bind(a.dossier_id)
+        .bind(micros(a.recorded_at))
+        .execute(c)
+        .await
+        .map_err(map_err)?
+        .rows_affected()),
     };
     // An update that found nothing current means another writer got there first.
     if n != 1 { Err(StoreError::Conflict) } else { Ok(()) }
@@ -136,6 +156,37 @@ impl RegistrationRow {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct AbsenceRow {
+    id: Uuid,
+    person_id: Uuid,
+    case_code: String,
+    unit: String,
+    destination: String,
+    valid_from: String,
+    valid_until: Option<String>,
+    reason: String,
+    dossier_id: Option<Uuid>,
+    recorded_at: i64,
+}
+
+impl AbsenceRow {
+    fn into_absence(self) -> StoreResult<AbsenceDeclaration> {
+        Ok(AbsenceDeclaration {
+            id: self.id,
+            person_id: PersonId(self.person_id),
+            case_code: self.case_code,
+            unit: UnitRef::parse(&self.unit).map_err(|_| corrupt("unit"))?,
+            destination: self.destination,
+            valid_from: day(&self.valid_from)?,
+            valid_until: self.valid_until.as_deref().map(day).transpose()?,
+            reason: self.reason,
+            dossier_id: self.dossier_id,
+            recorded_at: from_micros(self.recorded_at),
+        })
+    }
+}
+
 const MEMBER_COLS: &str = "household_id, person_id, relation, valid_from, valid_to";
 
 #[async_trait]
@@ -180,6 +231,43 @@ impl ResidenceStore for SqlStore {
              recorded_at FROM residence_registration WHERE person_id = $1 ORDER BY valid_from, recorded_at",
         )
         .bind(person.0)
+        .fetch_all(c)
+        .await
+        .map_err(map_err)?);
+        rows.into_iter().map(RegistrationRow::into_registration).collect()
+    }
+
+    async fn absences_of(&self, person: PersonId) -> StoreResult<Vec<AbsenceDeclaration>> {
+        let rows: Vec<AbsenceRow> = on_read!(&self.db, c => sqlx::query_as(
+            "SELECT id, person_id, case_code, unit, destination, valid_from, valid_until, reason, dossier_id, \
+             recorded_at FROM residence_absence WHERE person_id = $1 ORDER BY valid_from, recorded_at",
+        )
+        .bind(person.0)
+        .fetch_all(c)
+        .await
+        .map_err(map_err)?);
+        rows.into_iter().map(AbsenceRow::into_absence).collect()
+    }
+
+    async fn absence_rule_candidates(&self, unit: &str, cut: &str, limit: u32) -> StoreResult<Vec<Registration>> {
+        // Current permanent registrations in the commune, older than the cut-off, of persons who
+        // once held a temporary registration in another commune and whom no temporary
+        // registration or absence declaration has covered on or after the cut-off.
+        let rows: Vec<RegistrationRow> = on_read!(&self.db, c => sqlx::query_as(
+            "SELECT p.id, p.person_id, p.kind, p.unit, p.detail, p.household_id, p.valid_from, p.valid_until, \
+             p.ended_on, p.end_reason, p.recorded_at FROM residence_registration p \
+             WHERE p.kind = 'permanent' AND p.ended_on IS NULL AND p.unit = $1 AND p.valid_from <= $2 \
+             AND EXISTS (SELECT 1 FROM residence_registration t WHERE t.person_id = p.person_id \
+                 AND t.kind = 'temporary' AND t.unit <> p.unit) \
+             AND NOT EXISTS (SELECT 1 FROM residence_registration t WHERE t.person_id = p.person_id \
+                 AND t.kind = 'temporary' AND t.valid_until >= $2 AND (t.ended_on IS NULL OR t.ended_on > $2)) \
+             AND NOT EXISTS (SELECT 1 FROM residence_absence a WHERE a.person_id = p.person_id \
+                 AND (a.valid_until IS NULL OR a.valid_until >= $2)) \
+             ORDER BY p.valid_from, p.id LIMIT $3",
+        )
+        .bind(unit)
+        .bind(cut)
+        .bind(i64::from(limit))
         .fetch_all(c)
         .await
         .map_err(map_err)?);

@@ -11,6 +11,7 @@ mod import;
 mod outbox;
 mod register;
 mod residence;
+mod residence_procedures;
 mod workflow;
 
 use dinhdanh_app::AppError;

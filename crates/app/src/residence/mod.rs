@@ -8,6 +8,12 @@
 //! membership in the transaction of the death. Every registration changes the person's record
 //! (`permanent_residence`, `temporary_residence`) through a life event, so the record's history
 //! and the residence tables agree, and writes a `residence.*` event to the outbox.
+//!
+//! The procedures (permanent and temporary registration as dossiers, extension, absence
+//! declaration, deregistration, household split, change of head, adjustment) live in
+//! [`procedures`]; their approvals apply the change sets built here.
+
+pub mod procedures;
 
 use crate::App;
 use crate::audit::{AuditAction, AuditEntry};
@@ -84,6 +90,31 @@ pub enum ResidenceWrite {
     Leave { household_id: Uuid, person_id: PersonId, on: Date },
     Register(Registration),
     End { registration_id: Uuid, on: Date, reason: String },
+    Absence(AbsenceDeclaration),
+}
+
+/// A declaration of absence (khai báo tạm vắng, Art. 31) from the commune of residence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AbsenceDeclaration {
+    pub id: Uuid,
+    pub person_id: PersonId,
+    /// A code of `domain::residence::ABSENCE_CASES`.
+    pub case_code: String,
+    /// The commune of residence the person is absent from.
+    pub unit: dinhdanh_domain::admin::UnitRef,
+    pub destination: String,
+    pub valid_from: Date,
+    /// The last day declared; `None` when open-ended.
+    pub valid_until: Option<Date>,
+    pub reason: String,
+    pub dossier_id: Option<Uuid>,
+    pub recorded_at: OffsetDateTime,
+}
+
+impl AbsenceDeclaration {
+    pub fn holds_on(&self, d: Date) -> bool {
+        self.valid_from <= d && self.valid_until.is_none_or(|u| d <= u)
+    }
 }
 
 #[async_trait]
@@ -94,10 +125,17 @@ pub trait ResidenceStore: Send + Sync {
     async fn memberships_of(&self, person: PersonId) -> StoreResult<Vec<Membership>>;
     /// Every registration of the person, past and current, oldest first.
     async fn registrations_of(&self, person: PersonId) -> StoreResult<Vec<Registration>>;
+    /// Every absence declaration of the person, oldest first.
+    async fn absences_of(&self, person: PersonId) -> StoreResult<Vec<AbsenceDeclaration>>;
+    /// The 12-month-absence rule's candidates in one commune (`unit` as `2025:26743`): current
+    /// permanent registrations begun on or before `cut` (ISO date) of persons who held a temporary
+    /// registration in another commune and whom no temporary registration or absence declaration
+    /// covers on any day from `cut` on. Oldest first.
+    async fn absence_rule_candidates(&self, unit: &str, cut: &str, limit: u32) -> StoreResult<Vec<Registration>>;
 }
 
 /// Which household a permanent registration joins.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum HouseholdChoice {
     /// A new household at the address, headed by the registrant.
     New,
@@ -125,6 +163,13 @@ pub struct TemporaryRequest {
     pub legal_basis: String,
 }
 
+/// A household with every membership (oldest first) and each member's record.
+#[derive(Clone, Debug)]
+pub struct HouseholdView {
+    pub household: Household,
+    pub members: Vec<(Membership, Person)>,
+}
+
 /// Where a person lived on a date.
 #[derive(Clone, Debug, Default)]
 pub struct ResidenceAsOf {
@@ -136,7 +181,7 @@ pub struct ResidenceAsOf {
 }
 
 impl App {
-    fn residence_audit(
+    pub(crate) fn residence_audit(
         &self,
         who: &Principal,
         action: AuditAction,
@@ -159,11 +204,18 @@ impl App {
         }
     }
 
-    async fn residence_subject(&self, pin: &PersonalNumber) -> AppResult<StoredPerson> {
+    pub(crate) async fn residence_subject(&self, pin: &PersonalNumber) -> AppResult<StoredPerson> {
         self.store.person_by_pin(pin).await?.ok_or_else(|| AppError::invalid("pin", Rule::PinUnknown))
     }
 
-    fn residence_event(&self, who: &Principal, person: &Person, date: Date, basis: &str, reason: &str) -> EventRecord {
+    pub(crate) fn residence_event(
+        &self,
+        who: &Principal,
+        person: &Person,
+        date: Date,
+        basis: &str,
+        reason: &str,
+    ) -> EventRecord {
         EventRecord {
             id: self.rng.uuid(),
             kind: EventKind::ResidenceChange,
@@ -176,7 +228,7 @@ impl App {
         }
     }
 
-    fn residence_outbox(&self, kind: OutboxKind, p: &Person, r: &Registration) -> OutboxEvent {
+    pub(crate) fn residence_outbox(&self, kind: OutboxKind, p: &Person, r: &Registration) -> OutboxEvent {
         let mut data = person_data(p);
         data.insert("registration_kind".into(), r.kind.code().into());
         data.insert("household_id".into(), r.household_id.map(|h| h.to_string()).into());
@@ -197,6 +249,25 @@ impl App {
             return Err(AppError::invalid("legal_basis", Rule::LegalBasisRequired));
         }
         for attempt in 0.. {
+            let (changes, reg) = self.permanent_changes(who, &req).await?;
+            match self.store.commit(changes).await {
+                Ok(()) => return Ok(reg),
+                Err(StoreError::Conflict) if attempt + 1 < RETRIES => continue,
+                Err(StoreError::Duplicate(_)) => return Err(AppError::Conflict(Rule::HouseholdHasHead)),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// The writes of a permanent registration, read fresh (no permission check: the callers
+    /// check it, the direct use case above and a dossier's approval).
+    pub(crate) async fn permanent_changes(
+        &self,
+        who: &Principal,
+        req: &PermanentRequest,
+    ) -> AppResult<(ChangeSet, Registration)> {
+        {
             let subject = self.residence_subject(&req.pin).await?;
             let p = &subject.person;
             rules::check_permanent(p, &req.address, req.valid_from, self.clock.today())?;
@@ -279,14 +350,8 @@ impl App {
             }
             let changes =
                 self.residence_changes(who, &subject, updated, req.valid_from, &req.legal_basis, writes, &reg, &ended);
-            match self.store.commit(changes).await {
-                Ok(()) => return Ok(reg),
-                Err(StoreError::Conflict) if attempt + 1 < RETRIES => continue,
-                Err(StoreError::Duplicate(_)) => return Err(AppError::Conflict(Rule::HouseholdHasHead)),
-                Err(e) => return Err(e.into()),
-            }
+            Ok((changes, reg))
         }
-        unreachable!("the loop returns")
     }
 
     /// Registers a temporary residence for a term of at most two years, outside the commune of
@@ -297,6 +362,25 @@ impl App {
             return Err(AppError::invalid("legal_basis", Rule::LegalBasisRequired));
         }
         for attempt in 0.. {
+            let (changes, reg) = self.temporary_changes(who, &req, false).await?;
+            match self.store.commit(changes).await {
+                Ok(()) => return Ok(reg),
+                Err(StoreError::Conflict) if attempt + 1 < RETRIES => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        unreachable!("the loop returns")
+    }
+
+    /// The writes of a temporary registration, read fresh. An `extension` ends the current
+    /// temporary registration as `extended` (no deregistration event: the person stays).
+    pub(crate) async fn temporary_changes(
+        &self,
+        who: &Principal,
+        req: &TemporaryRequest,
+        extension: bool,
+    ) -> AppResult<(ChangeSet, Registration)> {
+        {
             let subject = self.residence_subject(&req.pin).await?;
             let p = &subject.person;
             let regs = self.store.registrations_of(p.id).await?;
@@ -312,9 +396,12 @@ impl App {
             )?;
             let mut writes = Vec::new();
             let mut ended = Vec::new();
+            let reason = if extension { "extended" } else { "moved" };
             for r in regs.iter().filter(|r| r.is_current() && r.kind == RegistrationKind::Temporary) {
-                writes.push(ResidenceWrite::End { registration_id: r.id, on: req.valid_from, reason: "moved".into() });
-                ended.push(Registration { ended_on: Some(req.valid_from), end_reason: "moved".into(), ..r.clone() });
+                writes.push(ResidenceWrite::End { registration_id: r.id, on: req.valid_from, reason: reason.into() });
+                if !extension {
+                    ended.push(Registration { ended_on: Some(req.valid_from), end_reason: reason.into(), ..r.clone() });
+                }
             }
             let reg = Registration {
                 id: self.rng.uuid(),
@@ -333,13 +420,8 @@ impl App {
             updated.temporary_residence = Some(req.address.clone());
             let changes =
                 self.residence_changes(who, &subject, updated, req.valid_from, &req.legal_basis, writes, &reg, &ended);
-            match self.store.commit(changes).await {
-                Ok(()) => return Ok(reg),
-                Err(StoreError::Conflict) if attempt + 1 < RETRIES => continue,
-                Err(e) => return Err(e.into()),
-            }
+            Ok((changes, reg))
         }
-        unreachable!("the loop returns")
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -379,6 +461,35 @@ impl App {
             outbox,
             ..Default::default()
         }
+    }
+
+    /// A household with every membership, past and current, and the members' numbers and names
+    /// (officers whose jurisdiction covers the household's address; a read of every member,
+    /// audited).
+    pub async fn household_view(&self, who: &Principal, id: Uuid) -> AppResult<HouseholdView> {
+        who.require(Permission::ReadPerson)?;
+        let household = self.store.household(id).await?.ok_or(AppError::NotFound)?;
+        if !who.jurisdiction.covers_unit(&household.address.unit) {
+            return Err(AppError::Forbidden);
+        }
+        let mut members = Vec::new();
+        let mut lines = Vec::new();
+        for m in self.store.household_members(id).await? {
+            let p = self.store.person_by_id(m.person_id).await?.ok_or(AppError::NotFound)?.person;
+            if !members.iter().any(|(_, q): &(Membership, Person)| q.id == p.id) {
+                lines.push(self.residence_audit(
+                    who,
+                    AuditAction::Read,
+                    p.id,
+                    "household",
+                    &self.config.read_legal_basis,
+                    None,
+                ));
+            }
+            members.push((m, p));
+        }
+        self.store.record_access(lines).await?;
+        Ok(HouseholdView { household, members })
     }
 
     /// A person's residence on `date` (audited read, in the reader's jurisdiction).
