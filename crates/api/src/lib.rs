@@ -14,6 +14,7 @@ pub mod events;
 pub mod parse;
 pub mod person;
 pub mod requests;
+pub mod residence;
 pub mod units;
 
 pub use error::{ErrorBody, ErrorKind, FieldErrorBody};

@@ -117,6 +117,13 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/cards/verify"),
     ("get", "/api/v1/cards/qr-keys"),
     ("post", "/api/v1/cards/qr/verify"),
+    ("post", "/api/v1/residence/dossiers"),
+    ("get", "/api/v1/residence/dossiers/{id}"),
+    ("post", "/api/v1/residence/dossiers/{id}/steps"),
+    ("get", "/api/v1/households/{id}"),
+    ("get", "/api/v1/persons/{pin}/residence"),
+    ("get", "/api/v1/residence/absence-candidates"),
+    ("get", "/api/v1/admin-units/legacy-communes/{code}/conversion"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/docs"),
 ];

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod persons;
+pub mod residence;
 pub mod units;
 
 use crate::AppState;
@@ -114,6 +115,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/cards/verify"),
     ("get", "/cards/qr-keys"),
     ("post", "/cards/qr/verify"),
+    ("post", "/residence/dossiers"),
+    ("get", "/residence/dossiers/{id}"),
+    ("post", "/residence/dossiers/{id}/steps"),
+    ("get", "/households/{id}"),
+    ("get", "/persons/{pin}/residence"),
+    ("get", "/residence/absence-candidates"),
+    ("get", "/admin-units/legacy-communes/{code}/conversion"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
 ];
@@ -204,6 +212,13 @@ pub fn router() -> Router<AppState> {
         .route("/cards/verify", post(cards::verify))
         .route("/cards/qr-keys", get(cards::qr_keys))
         .route("/cards/qr/verify", post(cards::verify_qr))
+        .route("/residence/dossiers", post(residence::file))
+        .route("/residence/dossiers/{id}", get(residence::dossier))
+        .route("/residence/dossiers/{id}/steps", post(residence::step))
+        .route("/households/{id}", get(residence::household))
+        .route("/persons/{pin}/residence", get(residence::residence_as_of))
+        .route("/residence/absence-candidates", get(residence::absence_candidates))
+        .route("/admin-units/legacy-communes/{code}/conversion", get(residence::convert))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
         .fallback(error::route_not_found)
@@ -361,6 +376,8 @@ impl Modify for BearerAuth {
         cards::apply, cards::application, cards::step, cards::biometrics, cards::capture, cards::cards,
         cards::report_lost, cards::qr_texts, cards::qr_image, cards::card_image, cards::revoke, cards::status, cards::verify,
         cards::qr_keys, cards::verify_qr,
+        residence::file, residence::dossier, residence::step, residence::household, residence::residence_as_of,
+        residence::absence_candidates, residence::convert,
         docs::openapi_json, docs::docs_page,
     ),
     components(schemas(ErrorBody, dinhdanh_api::FieldErrorBody)),
@@ -380,6 +397,8 @@ impl Modify for BearerAuth {
             revocation, QR codes (officers)"),
         (name = "cards-relying-parties", description = "Identity cards for relying parties: card status, passive \
             authentication of chip data, signed QR codes and their public keys"),
+        (name = "residence", description = "Residence: households, residence as of a date, the residence \
+            procedures as dossiers (officers of the commune police of the address)"),
         (name = "docs", description = "This documentation"),
     ),
 )]
