@@ -429,3 +429,58 @@ async fn the_english_switch_changes_labels_and_is_remembered() {
         assert!(back.body.contains("Tra cứu công dân"));
     }
 }
+
+#[tokio::test]
+async fn a_residence_procedure_filed_and_approved_through_the_pages() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let form = b.get("/residence/new").await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.body);
+        assert!(form.body.contains("Đăng ký thường trú"), "{}", form.body);
+        let csrf = form.csrf();
+        let fields = |proof: &'static str| {
+            vec![
+                ("kind", "residence.permanent"),
+                ("pin", "079090001234"),
+                ("address_unit", "26743"),
+                ("address_detail", "12 Lê Lợi"),
+                ("proof", proof),
+                ("applicant_relation", "self"),
+            ]
+        };
+        // Bad input: the broken rule in Vietnamese next to its field, nothing written.
+        let mut bad = fields("bought");
+        bad.push(("csrf", &csrf));
+        let r = b.post("/residence/new", &bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("Loại giấy tờ chứng minh chỗ ở hợp pháp không hợp lệ"), "{}", r.body);
+        assert!(r.body.contains("value=\"12 Lê Lợi\""));
+        assert!(t.app.store.registrations_of(sample::adult_man().id).await.unwrap().is_empty());
+
+        let mut good = fields("owned");
+        good.push(("csrf", &csrf));
+        let r = b.post("/residence/new", &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let url = r.location().to_owned();
+        assert!(url.starts_with("/residence/dossiers/"), "{url}");
+        let page = b.get(&url).await;
+        assert!(page.body.contains("TTR-26743-") && page.body.contains("Đã tiếp nhận"), "{}", page.body);
+        for action in ["start", "approve"] {
+            let r = b.post(&url, &[("csrf", &csrf), ("action", action), ("note", "")]).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
+        }
+        let page = b.get(&format!("{url}?done=1")).await;
+        assert!(page.body.contains("Đã phê duyệt") && page.body.contains("Đã thực hiện bước xử lý."), "{}", page.body);
+        let regs = t.app.store.registrations_of(sample::adult_man().id).await.unwrap();
+        assert_eq!(regs.len(), 1);
+        let household = regs[0].household_id.unwrap();
+        let h = b.get(&format!("/households/{household}")).await;
+        assert_eq!(h.status, StatusCode::OK, "{}", h.body);
+        assert!(h.body.contains("Nguyễn Văn An") && h.body.contains("Chủ hộ"), "{}", h.body);
+        // Outside the jurisdiction: the 403 page.
+        let mut hn = signed_in(&t, "canbo.badinh").await;
+        assert_eq!(hn.get(&format!("/households/{household}")).await.status, StatusCode::FORBIDDEN);
+        assert_eq!(hn.get(&url).await.status, StatusCode::FORBIDDEN);
+    }
+}

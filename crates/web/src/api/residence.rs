@@ -56,7 +56,7 @@ fn registration_body(r: &Registration) -> RegistrationBody {
 }
 
 /// The request as a procedure; every broken rule of the request is reported at once.
-fn parse_filing(req: &ResidenceDossierRequest) -> Result<ResidenceFiling, Invalid> {
+pub(crate) fn parse_filing(req: &ResidenceDossierRequest) -> Result<ResidenceFiling, Invalid> {
     let mut c = Check::new();
     let pin = c.req("pin", &req.pin, PersonalNumber::parse);
     let kind = c.req("kind", &req.kind, |k| {

@@ -11,6 +11,7 @@ mod eid_accounts;
 mod forms;
 pub mod i18n;
 mod person;
+mod residence;
 mod search;
 mod session;
 mod units;
@@ -44,6 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/adjudication", get(adjudication::list))
         .route("/adjudication/{id}", get(adjudication::case).post(adjudication::decide))
         .route("/units", get(units::page))
+        .route("/households/{id}", get(residence::household))
+        .route("/residence/new", get(residence::file_form).post(residence::file))
+        .route("/residence/dossiers/{id}", get(residence::dossier).post(residence::step))
         .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))
         .route("/eid-reviews", get(eid_accounts::reviews).post(eid_accounts::review_decide))
         .merge(citizen::router())
