@@ -326,6 +326,14 @@ impl App {
         let plan = self.residence_plan(who, &stored, &filing.procedure, None).await?;
         let applicant =
             self.check_applicant(who, &stored.person, &filing.procedure, plan.household, filing.applicant).await?;
+        // The applicant's record was read to check who may file: audited with the receipt.
+        let mut with = ChangeSet::default();
+        if let Some(id) = applicant.person_id.filter(|id| *id != stored.person.id) {
+            let mut line =
+                self.residence_audit(who, AuditAction::Read, id, "residence_applicant_check", LEGAL_BASIS, None);
+            line.fields = "pin,name,relatives,household".into();
+            with.audit.push(line);
+        }
         self.receive_dossier(
             who,
             NewDossier {
@@ -334,7 +342,7 @@ impl App {
                 handling_unit: plan.handling_unit,
                 applicant,
                 form: filing.procedure.encode(),
-                with: ChangeSet::default(),
+                with,
             },
         )
         .await

@@ -430,6 +430,9 @@ async fn who_may_file_for_whom_and_households() {
             let d = t.app.file_residence(&clerk, filing(p.pin, owned(join(rel)), who)).await.unwrap();
             approve(&t, &chief, &d).await.unwrap();
         }
+        // The parent's record, read to check the filing, is audited.
+        let audit = t.app.store.audit_for_person(woman.id, 500).await.unwrap();
+        assert!(audit.iter().any(|a| a.purpose == "residence_applicant_check"), "{e:?}: {audit:?}");
         let current = |ms: Vec<dinhdanh_app::residence::Membership>| {
             ms.into_iter().filter(|m| m.valid_to.is_none()).map(|m| (m.person_id, m.relation)).collect::<Vec<_>>()
         };
