@@ -55,7 +55,7 @@ pub struct NewSubscriptionRequest {
     pub kinds: Vec<String>,
     /// `pin`, `previous_pin`, `full_name`, `date_of_birth`, `sex`, `effective_date`, `role`,
     /// `related_pins`, `permanent_residence`, `current_residence`, `registration_kind`,
-    /// `household_id`, `card_number`.
+    /// `household_id`, `card_number`, `card_status`, `card_expires_on`.
     #[serde(default)]
     pub fields: Vec<String>,
     pub legal_basis: Option<String>,

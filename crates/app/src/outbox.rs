@@ -101,6 +101,8 @@ pub const FIELDS: &[&str] = &[
     "registration_kind",
     "household_id",
     "card_number",
+    "card_status",
+    "card_expires_on",
 ];
 
 /// An event written with its change.

@@ -11,6 +11,7 @@ use crate::audit::{AuditAction, AuditEntry};
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult};
 use crate::identity::BiometricKind;
+use crate::outbox::OutboxKind;
 use crate::ports::{ChangeSet, EventKind, EventRecord, PersonUpdate};
 use crate::workflow::{
     Applicant, Dossier, DossierEffects, DossierKind, DossierQuery, DossierSubject, NewDossier, StateSpec,
@@ -206,6 +207,7 @@ impl App {
                     replaced_by: None,
                 });
                 with.audit.push(self.card_audit(who, person, AuditAction::Update, "card.status", "card lost"));
+                with.outbox.push(self.card_outbox(OutboxKind::CardRevoked, person, card, CardStatus::Lost));
             }
         }
         with.cards.push(CardWrite::OpenApplication { person_id: person.id });
@@ -271,8 +273,13 @@ impl App {
         let stored = self.dossier_person(dossier).await?;
         let person = &stored.person;
         self.check_card_application(person, kind, true).await.or_else(|e| match e {
-            // The lost card was already reported lost at the receipt.
-            AppError::Invalid(_) if kind == ApplicationKind::ReissueLost => Ok(()),
+            // The lost card was already reported lost at the receipt; a death or a disappearance
+            // since then still refuses the card.
+            AppError::Invalid(ref inv)
+                if kind == ApplicationKind::ReissueLost && inv.0.iter().all(|f| f.rule == Rule::CardNoneToReplace) =>
+            {
+                Ok(())
+            }
             e => Err(e),
         })?;
         let pki = self.card_pki()?.clone();
@@ -324,6 +331,7 @@ impl App {
                 replaced_by: Some(card_id),
             });
         }
+        cs.outbox.push(self.card_outbox(OutboxKind::CardIssued, person, &card, CardStatus::Active));
         cs.cards.push(CardWrite::Insert(Box::new(card)));
         // Art. 9 item 14: the card joins the person's record, with its history row.
         let mut updated = person.clone();

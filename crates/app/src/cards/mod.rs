@@ -12,6 +12,7 @@ use crate::App;
 use crate::audit::AuditAction;
 use crate::auth::{Permission, Principal};
 use crate::error::{AppError, AppResult};
+use crate::outbox::{OutboxEvent, OutboxKind, person_data};
 use crate::ports::ChangeSet;
 use dinhdanh_domain::card::{ApplicationKind, CardStatus};
 use dinhdanh_domain::error::Rule;
@@ -98,6 +99,25 @@ pub struct CardExport {
 }
 
 impl App {
+    /// The outbox event of a card change: `card.issued` when a card is produced (it is active from
+    /// then on, and the person's record names it), `card.revoked` when a card is reported lost or
+    /// revoked. The person's fields as in every person event, plus the card's number, status and
+    /// expiry; a subscription keeps only the fields it allows.
+    pub(crate) fn card_outbox(
+        &self,
+        kind: OutboxKind,
+        person: &Person,
+        card: &StoredCard,
+        status: CardStatus,
+    ) -> OutboxEvent {
+        let mut data = person_data(person);
+        data.insert("card_number".into(), card.document_number.clone().into());
+        data.insert("card_status".into(), status.code().into());
+        data.insert("card_expires_on".into(), card.expires_on.map(dinhdanh_domain::date::iso).into());
+        data.insert("effective_date".into(), dinhdanh_domain::date::iso(self.clock.today()).into());
+        OutboxEvent { id: self.rng.uuid(), kind, person_id: person.id, occurred_at: self.clock.now(), data }
+    }
+
     async fn change_card_status(
         &self,
         who: &Principal,
@@ -117,6 +137,7 @@ impl App {
             replaced_by: None,
         });
         cs.audit.push(self.card_audit(who, person, AuditAction::Update, "card.status", status.code()));
+        cs.outbox.push(self.card_outbox(OutboxKind::CardRevoked, person, card, status));
         self.store.commit(cs).await?;
         let mut changed = card.clone();
         changed.status = status;

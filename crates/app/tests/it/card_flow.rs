@@ -5,6 +5,7 @@ use dinhdanh_app::audit::AuditAction;
 use dinhdanh_app::auth::{Principal, PrincipalKind, Role, Scope};
 use dinhdanh_app::cards::application::CardApplicationInput;
 use dinhdanh_app::identity::{BiometricFormat, BiometricKind};
+use dinhdanh_app::outbox::OutboxKind;
 use dinhdanh_app::pki::CardPki;
 use dinhdanh_app::ports::Clock;
 use dinhdanh_app::workflow::{Applicant, ApplicantRelation};
@@ -273,5 +274,134 @@ async fn biometrics_are_sealed_restricted_and_audited() {
         assert_eq!(t.app.store.biometrics_of(man.id).await.unwrap()[0].sealed.key_id, 2, "{e:?}");
         let (_, again) = app2.read_biometric(&chief, &man.pin, BiometricKind::Face, "check").await.unwrap();
         assert_eq!(again, jpeg, "{e:?}");
+    }
+}
+
+/// The card events in the outbox: (kind, pin, card number, card status).
+async fn card_events(t: &TestApp) -> Vec<(OutboxKind, String, String, String)> {
+    let events = t.app.store.outbox_after(0, 1000).await.unwrap();
+    events
+        .iter()
+        .filter(|s| matches!(s.event.kind, OutboxKind::CardIssued | OutboxKind::CardRevoked))
+        .map(|s| {
+            let d = &s.event.data;
+            let text = |k: &str| d[k].as_str().unwrap_or_default().to_owned();
+            (s.event.kind, text("pin"), text("card_number"), text("card_status"))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn card_events_are_written_with_their_change_and_not_without_it() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (app, _) = card_app(&t, KeyRing::ephemeral().unwrap());
+        let man = sample::adult_man();
+        crate::seed(&t, &man).await;
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+        let pin = man.pin.to_string();
+        let ev = |kind, status: &str| (kind, pin.clone(), "090001234".to_owned(), status.to_owned());
+
+        let d = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await.unwrap();
+        app.capture_biometric(&clerk, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &face(1)).await.unwrap();
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve")] {
+            app.transition_dossier(who, d.id, action, "", None).await.unwrap();
+        }
+        assert!(card_events(&t).await.is_empty(), "{e:?}: no card yet, no event");
+        app.transition_dossier(&clerk, d.id, "produce", "", None).await.unwrap();
+        assert_eq!(card_events(&t).await, [ev(OutboxKind::CardIssued, "active")], "{e:?}");
+        let issued = t.app.store.outbox_after(0, 1000).await.unwrap();
+        let issued = issued.iter().find(|s| s.event.kind == OutboxKind::CardIssued).unwrap();
+        assert_eq!(issued.event.data["card_expires_on"], "2030-03-15", "{e:?}");
+        assert_eq!(issued.event.data["effective_date"], "2026-09-01", "{e:?}");
+        assert_eq!(issued.event.person_id, man.id, "{e:?}");
+        // Delivery changes no card status: no event.
+        app.transition_dossier(&clerk, d.id, "deliver", "", None).await.unwrap();
+        assert_eq!(card_events(&t).await.len(), 1, "{e:?}");
+
+        // A revocation refused (no reason; not a supervisor) writes no event.
+        let card_id = app.cards(&clerk, &man.pin).await.unwrap()[0].id;
+        let r = app.revoke_card(&chief, card_id, "  ").await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("reason", Rule::ReasonRequired)]), "{e:?}");
+        assert!(matches!(app.revoke_card(&clerk, card_id, "gian lận").await, Err(AppError::Forbidden)), "{e:?}");
+        assert_eq!(card_events(&t).await.len(), 1, "{e:?}");
+
+        // Loss: one event; a second report is refused and writes none.
+        app.report_card_lost(&clerk, &man.pin).await.unwrap();
+        let r = app.report_card_lost(&clerk, &man.pin).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("pin", Rule::CardNotActive)]), "{e:?}");
+        assert_eq!(
+            card_events(&t).await,
+            [ev(OutboxKind::CardIssued, "active"), ev(OutboxKind::CardRevoked, "lost")],
+            "{e:?}"
+        );
+        let r = app.revoke_card(&chief, card_id, "cấp sai").await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("card", Rule::CardNotActive)]), "{e:?}");
+
+        // The re-issued card, then its revocation with a reason.
+        t.clock.advance(time::Duration::days(1));
+        let d2 = app.apply_for_card(&clerk, input(&man, ApplicationKind::ReissueLost)).await.unwrap();
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve"), (&clerk, "produce")] {
+            app.transition_dossier(who, d2.id, action, "", None).await.unwrap();
+        }
+        let new_id = app.cards(&clerk, &man.pin).await.unwrap()[0].id;
+        app.revoke_card(&chief, new_id, "quyết định thu hồi số 12/QĐ").await.unwrap();
+        assert_eq!(
+            card_events(&t).await,
+            [
+                ev(OutboxKind::CardIssued, "active"),
+                ev(OutboxKind::CardRevoked, "lost"),
+                ev(OutboxKind::CardIssued, "active"),
+                ev(OutboxKind::CardRevoked, "revoked"),
+            ],
+            "{e:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_re_issue_application_after_a_loss_revokes_with_an_event_and_a_refused_production_has_none() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (app, _) = card_app(&t, KeyRing::ephemeral().unwrap());
+        let man = sample::adult_man();
+        crate::seed(&t, &man).await;
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+        let d = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await.unwrap();
+        app.capture_biometric(&clerk, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &face(2)).await.unwrap();
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve"), (&clerk, "produce")] {
+            app.transition_dossier(who, d.id, action, "", None).await.unwrap();
+        }
+        app.transition_dossier(&clerk, d.id, "deliver", "", None).await.unwrap();
+        // The re-issue application reports the card lost in its own transaction.
+        t.clock.advance(time::Duration::days(1));
+        let d2 = app.apply_for_card(&clerk, input(&man, ApplicationKind::ReissueLost)).await.unwrap();
+        let kinds: Vec<_> = card_events(&t).await.into_iter().map(|(k, _, _, s)| (k, s)).collect();
+        assert_eq!(
+            kinds,
+            [(OutboxKind::CardIssued, "active".to_owned()), (OutboxKind::CardRevoked, "lost".to_owned())],
+            "{e:?}"
+        );
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve")] {
+            app.transition_dossier(who, d2.id, action, "", None).await.unwrap();
+        }
+        // The holder dies before production: production is refused, and no card.issued is written.
+        app.record_death(
+            &clerk,
+            man.pin,
+            dinhdanh_domain::date::PartialDate::Full(date!(2026 - 09 - 02)),
+            crate::meta("Luật Hộ tịch 2014", ""),
+        )
+        .await
+        .unwrap();
+        let r = app.transition_dossier(&clerk, d2.id, "produce", "", None).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("kind", Rule::PersonDead)]), "{e:?}: a card for the dead");
+        assert_eq!(card_events(&t).await.len(), 2, "{e:?}");
+        // Producing in the wrong state is refused before any effect.
+        let r = app.transition_dossier(&clerk, d.id, "produce", "", None).await;
+        assert!(r.is_err(), "{e:?}");
+        assert_eq!(card_events(&t).await.len(), 2, "{e:?}");
     }
 }
