@@ -484,3 +484,145 @@ async fn a_residence_procedure_filed_and_approved_through_the_pages() {
         assert_eq!(hn.get(&url).await.status, StatusCode::FORBIDDEN);
     }
 }
+
+/// A card application for the sample man, received and with his face captured (through the
+/// use cases, as the counter would).
+async fn card_application(t: &TestApp) -> (uuid::Uuid, String) {
+    use dinhdanh_app::cards::application::CardApplicationInput;
+    use dinhdanh_app::identity::{BiometricFormat, BiometricKind};
+    use dinhdanh_app::workflow::{Applicant, ApplicantRelation};
+    let man = sample::adult_man();
+    let system = Principal::system("test");
+    let input = CardApplicationInput {
+        pin: man.pin,
+        kind: dinhdanh_domain::card::ApplicationKind::FirstIssue,
+        handling_unit: sample::unit(sample::BEN_THANH),
+        applicant: Applicant {
+            person_id: None,
+            pin: None,
+            name: String::new(),
+            relation: ApplicantRelation::Subject,
+            organisation: String::new(),
+            contact: String::new(),
+        },
+    };
+    let d = t.app.apply_for_card(&system, input).await.expect("application");
+    let face = dinhdanh_testkit::synth::face::portrait_jpeg(5, false);
+    t.app.capture_biometric(&system, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &face).await.expect("face");
+    (d.id, d.code)
+}
+
+#[tokio::test]
+async fn card_applications_move_through_their_steps_on_the_pages() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        setup(&t).await;
+        let (id, code) = card_application(&t).await;
+        let man = sample::adult_man();
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+
+        let list = b.get("/card-applications").await;
+        assert_eq!(list.status, StatusCode::OK, "{e:?}");
+        assert!(list.body.contains(&code) && list.body.contains(man.birth_name.as_str()), "{e:?}: {}", list.body);
+        assert!(list.body.contains("Cấp lần đầu") && list.body.contains("Đã tiếp nhận"), "{e:?}");
+
+        let page = b.get(&format!("/card-applications/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{e:?}");
+        assert!(page.body.contains("Đã thu nhận") && page.body.contains("240 × 320"), "{e:?}: the face is captured");
+        assert!(page.body.contains("value=\"capture_biometrics\""), "{e:?}: the next step is offered");
+        assert!(!page.body.contains("value=\"produce\""), "{e:?}: not yet");
+        let csrf = page.csrf();
+
+        // A refusal needs its reason: the page says so and nothing moves.
+        let r = b
+            .post(
+                &format!("/card-applications/{id}"),
+                &[("csrf", &csrf), ("action", "refuse"), ("note", ""), ("version", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{e:?}: {}", r.body);
+        assert!(r.body.contains("role=\"alert\""), "{e:?}");
+        // A stale version is refused.
+        let r = b
+            .post(
+                &format!("/card-applications/{id}"),
+                &[("csrf", &csrf), ("action", "capture_biometrics"), ("note", ""), ("version", "99")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{e:?}");
+
+        for action in ["capture_biometrics", "approve", "produce", "deliver"] {
+            let v = t.app.dossier(&Principal::system("test"), id).await.unwrap().dossier.version.to_string();
+            let r = b
+                .post(
+                    &format!("/card-applications/{id}"),
+                    &[("csrf", &csrf), ("action", action), ("note", ""), ("version", &v)],
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{e:?} {action}: {}", r.body);
+            assert_eq!(r.location(), format!("/card-applications/{id}?done=1"), "{e:?}");
+        }
+        let page = b.get(&format!("/card-applications/{id}?lang=en")).await;
+        assert!(page.body.contains("Card delivered") && page.body.contains("Card produced"), "{e:?}: the log");
+        assert!(!page.body.contains("name=\"action\""), "{e:?}: a delivered application has no next step");
+
+        // The Hà Nội officer sees neither the application nor it in the list.
+        let mut hanoi = signed_in(&t, "canbo.badinh").await;
+        assert_eq!(hanoi.get(&format!("/card-applications/{id}")).await.status, StatusCode::FORBIDDEN, "{e:?}");
+        let list = hanoi.get("/card-applications?all=1").await;
+        assert_eq!(list.status, StatusCode::OK, "{e:?}");
+        assert!(!list.body.contains(&code), "{e:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_persons_cards_are_listed_reported_lost_and_revoked_on_the_pages() {
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        setup(&t).await;
+        let (id, _) = card_application(&t).await;
+        let system = Principal::system("test");
+        for action in ["capture_biometrics", "approve", "produce"] {
+            t.app.transition_dossier(&system, id, action, "", None).await.unwrap();
+        }
+        let man = sample::adult_man();
+        let url = format!("/persons/{}/cards", man.pin);
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let page = b.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{e:?}");
+        assert!(page.body.contains("090001234") && page.body.contains("Đang có hiệu lực"), "{e:?}: {}", page.body);
+        assert!(page.body.contains("value=\"revoke\"") && page.body.contains("value=\"lost\""), "{e:?}");
+        let csrf = page.csrf();
+        let card = t.app.cards(&system, &man.pin).await.unwrap()[0].id.to_string();
+
+        // Without the token: refused, the card stays active.
+        let r = b.post(&url, &[("action", "revoke"), ("card", &card), ("reason", "gian lận")]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{e:?}");
+        // Without a reason: the page names the field.
+        let r = b.post(&url, &[("csrf", &csrf), ("action", "revoke"), ("card", &card), ("reason", " ")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{e:?}");
+        assert!(r.body.contains("role=\"alert\""), "{e:?}");
+        assert_eq!(t.app.cards(&system, &man.pin).await.unwrap()[0].status.code(), "active", "{e:?}");
+
+        // An officer reports it lost (officers may, without the revoke form).
+        let mut clerk_page = {
+            officer(&t, "canbo.benthanh", Role::Officer, "province:79").await;
+            signed_in(&t, "canbo.benthanh").await
+        };
+        let p = clerk_page.get(&url).await;
+        assert!(p.body.contains("value=\"lost\"") && !p.body.contains("value=\"revoke\""), "{e:?}");
+        let c = p.csrf();
+        let r = clerk_page.post(&url, &[("csrf", &c), ("action", "lost")]).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{e:?}: {}", r.body);
+        let p = clerk_page.get(r.location()).await;
+        assert!(p.body.contains("Đã báo mất") && p.body.contains("role=\"status\""), "{e:?}");
+        assert!(!p.body.contains("value=\"lost\""), "{e:?}: no active card left");
+        // Revoking a card that is no longer active is refused.
+        let r = b.post(&url, &[("csrf", &csrf), ("action", "revoke"), ("card", &card), ("reason", "cấp sai")]).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{e:?}");
+
+        // Outside the jurisdiction: 403.
+        let mut hanoi = signed_in(&t, "canbo.badinh").await;
+        assert_eq!(hanoi.get(&url).await.status, StatusCode::FORBIDDEN, "{e:?}");
+    }
+}

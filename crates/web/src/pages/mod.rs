@@ -6,6 +6,7 @@
 
 mod adjudication;
 mod birth;
+mod cards;
 mod citizen;
 mod eid_accounts;
 mod forms;
@@ -50,6 +51,9 @@ pub fn router() -> Router<AppState> {
         .route("/residence/dossiers/{id}", get(residence::dossier).post(residence::step))
         .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))
         .route("/eid-reviews", get(eid_accounts::reviews).post(eid_accounts::review_decide))
+        .route("/card-applications", get(cards::list))
+        .route("/card-applications/{id}", get(cards::detail).post(cards::step))
+        .route("/persons/{pin}/cards", get(cards::person_cards).post(cards::person_cards_action))
         .merge(citizen::router())
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)
@@ -113,6 +117,7 @@ pub(crate) struct Nav {
     pub can_adjudicate: bool,
     pub can_register: bool,
     pub can_eid: bool,
+    pub can_cards: bool,
 }
 
 impl Nav {
@@ -124,6 +129,7 @@ impl Nav {
             can_adjudicate: auth.principal.has(Permission::Adjudicate),
             can_register: auth.principal.has(Permission::RegisterBirth),
             can_eid: auth.principal.has(Permission::ManageEid),
+            can_cards: auth.principal.has(Permission::ReadDossier),
         }
     }
 }
