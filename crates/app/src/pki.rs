@@ -6,7 +6,8 @@
 use dinhdanh_crypto::keys::{KeyAlgorithm, Signer};
 use dinhdanh_icao::cert::{self, Certificate, Name, Profile, Template};
 use dinhdanh_icao::crl::{self, Crl, Revoked};
-use dinhdanh_icao::{ContentSigner, Curve, PublicKey, SignError, SignatureAlgorithm, oids};
+use dinhdanh_icao::sod::SodTemplate;
+use dinhdanh_icao::{ContentSigner, Curve, Hash, PublicKey, SignError, SignatureAlgorithm, oids};
 use std::sync::{Arc, RwLock};
 use time::{Duration, OffsetDateTime};
 
@@ -90,6 +91,8 @@ pub struct CardPki {
     csca_signer: Option<IcaoSigner>,
     pub document_signer: Certificate,
     ds_signer: IcaoSigner,
+    /// The document signer's part of every EF.SOD, encoded once.
+    sod_template: SodTemplate,
     crl: RwLock<Crl>,
     revoked: RwLock<Vec<Revoked>>,
     policy: PkiPolicy,
@@ -182,7 +185,10 @@ impl CardPki {
         if !document_signer.is_signed_by(&csca.public_key) {
             return Err(PkiError::Invalid("the document-signer certificate is not signed by the CSCA".into()));
         }
+        let sod_template = SodTemplate::new(&document_signer, &ds_signer, Hash::Sha256)
+            .map_err(|e| PkiError::Invalid(e.to_string()))?;
         Ok(CardPki {
+            sod_template,
             csca,
             csca_signer,
             document_signer,
@@ -210,6 +216,11 @@ impl CardPki {
 
     pub fn ds_signer(&self) -> &dyn ContentSigner {
         &self.ds_signer
+    }
+
+    /// The document signer's part of EF.SOD, prepared once for every card it signs.
+    pub fn sod_template(&self) -> &SodTemplate {
+        &self.sod_template
     }
 
     pub fn policy(&self) -> &PkiPolicy {

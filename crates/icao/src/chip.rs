@@ -5,7 +5,7 @@ use crate::cert::Certificate;
 use crate::keys::{ContentSigner, Hash, PublicKey};
 use crate::lds::{self, Dg13, FaceGender, LdsError};
 use crate::mrz::{MrzError, VnCardMrz};
-use crate::sod::{self, SodError};
+use crate::sod::{SodError, SodTemplate};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
 
@@ -59,6 +59,18 @@ impl ChipData {
         signer: &dyn ContentSigner,
         signing_time: OffsetDateTime,
     ) -> Result<ChipData, ChipError> {
+        let template = SodTemplate::new(document_signer, signer, Hash::Sha256)?;
+        Self::build_with(input, &template, signer, signing_time)
+    }
+
+    /// [`ChipData::build`] with the document signer's part of EF.SOD prepared once
+    /// ([`SodTemplate`]), as a production line signing many cards does.
+    pub fn build_with(
+        input: &ChipInput<'_>,
+        template: &SodTemplate,
+        signer: &dyn ContentSigner,
+        signing_time: OffsetDateTime,
+    ) -> Result<ChipData, ChipError> {
         let mut dgs = BTreeMap::new();
         dgs.insert(1, lds::dg1(&input.mrz.to_td1()?)?);
         if let Some(jpeg) = input.face_jpeg {
@@ -72,7 +84,7 @@ impl ChipData {
             dgs.insert(15, lds::dg15(key));
         }
         let numbers: Vec<u8> = dgs.keys().copied().collect();
-        let sod = sod::build(&dgs, Hash::Sha256, document_signer, signer, signing_time)?;
+        let sod = template.build(&dgs, signer, signing_time)?;
         Ok(ChipData { com: lds::ef_com(&numbers), data_groups: dgs, sod })
     }
 

@@ -531,6 +531,11 @@ fn write_tag(out: &mut Vec<u8>, tag: u32) {
     out.push(tag as u8);
 }
 
+/// Appends a DER length.
+pub fn write_length(out: &mut Vec<u8>, len: usize) {
+    write_len(out, len)
+}
+
 fn write_len(out: &mut Vec<u8>, len: usize) {
     match len {
         0..=0x7F => out.push(len as u8),

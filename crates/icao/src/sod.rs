@@ -4,7 +4,7 @@
 
 use crate::cert::{Certificate, Name};
 use crate::der::{self, DerError, ObjectId, Writer};
-use crate::keys::{self, ContentSigner, Hash, SignError, SignatureAlgorithm};
+use crate::keys::{self, ContentSigner, Hash, PublicKey, SignError, SignatureAlgorithm};
 use crate::lds::TAG_SOD;
 use crate::oids;
 use std::collections::BTreeMap;
@@ -52,53 +52,122 @@ pub fn build(
     signer: &dyn ContentSigner,
     signing_time: OffsetDateTime,
 ) -> Result<Vec<u8>, SodError> {
-    if *signer.public_key() != document_signer.public_key {
-        return Err(SodError::WrongSigner);
-    }
-    let hashes: BTreeMap<u8, Vec<u8>> = data_groups.iter().map(|(n, dg)| (*n, hash.digest(dg))).collect();
-    let econtent = lds_security_object(hash, &hashes);
-    let alg = signer.algorithm();
-    let signed_attrs = signed_attributes(alg.hash(), &econtent, signing_time);
-    let signature = signer.sign(&signed_attrs)?;
-    let attrs_content = der::parse_one(&signed_attrs, der::SET).map_err(ctx("signed attributes"))?.value;
-
-    let mut w = Writer::with_capacity(econtent.len() + document_signer.der.len() + signed_attrs.len() + 256);
-    w.nest(TAG_SOD, |w| {
-        w.seq(|w| {
-            w.oid(&oids::SIGNED_DATA);
-            w.nest(der::ctx(0), |w| {
-                w.seq(|w| {
-                    w.uint(3);
-                    w.nest(der::SET, |w| alg.hash().write_algorithm(w));
-                    w.seq(|w| {
-                        w.oid(&oids::LDS_SECURITY_OBJECT);
-                        w.nest(der::ctx(0), |w| w.octets(&econtent));
-                    });
-                    w.nest(der::ctx(0), |w| w.raw(&document_signer.der));
-                    w.nest(der::SET, |w| {
-                        w.seq(|w| {
-                            w.uint(1);
-                            w.seq(|w| {
-                                w.raw(&document_signer.issuer.der);
-                                w.tlv(der::INTEGER, &document_signer.serial);
-                            });
-                            alg.hash().write_algorithm(w);
-                            // The signed attributes again, under [0] IMPLICIT instead of SET.
-                            w.tlv(der::ctx(0), attrs_content);
-                            alg.write(w);
-                            w.octets(&signature);
-                        })
-                    });
-                })
-            });
-        })
-    });
-    Ok(w.into_vec())
+    SodTemplate::new(document_signer, signer, hash)?.build(data_groups, signer, signing_time)
 }
 
-/// DER SET OF the content type, signing time and message digest attributes: what the signature
-/// covers (RFC 5652 §5.4), sorted as DER requires.
-fn signed_attributes(hash: Hash, econtent: &[u8], signing_time: OffsetDateTime) -> Vec<u8> {
+/// The parts of EF.SOD that only the document signer decides (its certificate, the signer
+/// identifier, the algorithms), encoded once and reused for every card it signs: a card then
+/// costs its hashes, its signed attributes, one signature and one copy of these bytes.
+#[derive(Clone, Debug)]
+pub struct SodTemplate {
+    hash: Hash,
+    public_key: PublicKey,
+    /// `SignedData.digestAlgorithms`: SET { AlgorithmIdentifier }.
+    digest_algorithms: Vec<u8>,
+    /// `SignedData.certificates`: [0] { the document signer's certificate }.
+    certificates: Vec<u8>,
+    /// The head of the SignerInfo: version, issuer and serial, digest algorithm.
+    signer_head: Vec<u8>,
+    /// `SignerInfo.signatureAlgorithm`.
+    signature_algorithm: Vec<u8>,
+}
+
+impl SodTemplate {
+    /// The template of `document_signer`, whose key `signer` holds; `hash` is the LDS security
+    /// object's hash algorithm.
+    pub fn new(document_signer: &Certificate, signer: &dyn ContentSigner, hash: Hash) -> Result<SodTemplate, SodError> {
+        if *signer.public_key() != document_signer.public_key {
+            return Err(SodError::WrongSigner);
+        }
+        let alg = signer.algorithm();
+        let encode = |f: &dyn Fn(&mut Writer)| {
+            let mut w = Writer::with_capacity(64);
+            f(&mut w);
+            w.into_vec()
+        };
+        Ok(SodTemplate {
+            hash,
+            public_key: signer.public_key().clone(),
+            digest_algorithms: encode(&|w| w.nest(der::SET, |w| alg.hash().write_algorithm(w))),
+            certificates: encode(&|w| w.nest(der::ctx(0), |w| w.raw(&document_signer.der))),
+            signer_head: encode(&|w| {
+                w.uint(1);
+                w.seq(|w| {
+                    w.raw(&document_signer.issuer.der);
+                    w.tlv(der::INTEGER, &document_signer.serial);
+                });
+                alg.hash().write_algorithm(w);
+            }),
+            signature_algorithm: encode(&|w| alg.write(w)),
+        })
+    }
+
+    /// EF.SOD over `data_groups`, signed now by `signer` (the template's key).
+    pub fn build(
+        &self,
+        data_groups: &BTreeMap<u8, Vec<u8>>,
+        signer: &dyn ContentSigner,
+        signing_time: OffsetDateTime,
+    ) -> Result<Vec<u8>, SodError> {
+        if *signer.public_key() != self.public_key {
+            return Err(SodError::WrongSigner);
+        }
+        let hashes: BTreeMap<u8, Vec<u8>> = data_groups.iter().map(|(n, dg)| (*n, self.hash.digest(dg))).collect();
+        let econtent = lds_security_object(self.hash, &hashes);
+        let alg = signer.algorithm();
+        let attrs = signed_attributes_content(alg.hash(), &econtent, signing_time);
+        // The signature covers the attributes under the SET tag (RFC 5652 §5.4); the SignerInfo
+        // carries them under [0] IMPLICIT.
+        let mut signed = Vec::with_capacity(der::encoded_len(1, attrs.len()));
+        signed.push(der::SET as u8);
+        der::write_length(&mut signed, attrs.len());
+        signed.extend_from_slice(&attrs);
+        let signature = signer.sign(&signed)?;
+
+        // Every length is known, so the structure is written front to back in one buffer.
+        let octets_len = der::encoded_len(1, econtent.len());
+        let encap_len =
+            der::encoded_len(1, oids::LDS_SECURITY_OBJECT.as_bytes().len()) + der::encoded_len(1, octets_len);
+        let info_len = self.signer_head.len()
+            + der::encoded_len(1, attrs.len())
+            + self.signature_algorithm.len()
+            + der::encoded_len(1, signature.len());
+        let infos_len = der::encoded_len(1, info_len);
+        let sd_len = 3
+            + self.digest_algorithms.len()
+            + der::encoded_len(1, encap_len)
+            + self.certificates.len()
+            + der::encoded_len(1, infos_len);
+        let ci_len =
+            der::encoded_len(1, oids::SIGNED_DATA.as_bytes().len()) + der::encoded_len(1, der::encoded_len(1, sd_len));
+        let total = der::encoded_len(1, der::encoded_len(1, ci_len));
+        let mut w = Writer::with_capacity(total);
+        w.header(TAG_SOD, der::encoded_len(1, ci_len));
+        w.header(der::SEQUENCE, ci_len);
+        w.oid(&oids::SIGNED_DATA);
+        w.header(der::ctx(0), der::encoded_len(1, sd_len));
+        w.header(der::SEQUENCE, sd_len);
+        w.uint(3);
+        w.raw(&self.digest_algorithms);
+        w.header(der::SEQUENCE, encap_len);
+        w.oid(&oids::LDS_SECURITY_OBJECT);
+        w.header(der::ctx(0), octets_len);
+        w.octets(&econtent);
+        w.raw(&self.certificates);
+        w.header(der::SET, infos_len);
+        w.header(der::SEQUENCE, info_len);
+        w.raw(&self.signer_head);
+        w.tlv(der::ctx(0), &attrs);
+        w.raw(&self.signature_algorithm);
+        w.octets(&signature);
+        debug_assert_eq!(w.len(), total);
+        Ok(w.into_vec())
+    }
+}
+
+/// The contents of the DER SET OF the content type, signing time and message digest
+/// attributes (RFC 5652 §5.4), sorted as DER requires.
+fn signed_attributes_content(hash: Hash, econtent: &[u8], signing_time: OffsetDateTime) -> Vec<u8> {
     let attribute = |oid: &ObjectId, value: &dyn Fn(&mut Writer)| {
         let mut w = Writer::with_capacity(64);
         w.seq(|w| {
@@ -113,13 +182,7 @@ fn signed_attributes(hash: Hash, econtent: &[u8], signing_time: OffsetDateTime) 
         attribute(&oids::ATTR_MESSAGE_DIGEST, &|w| w.octets(&hash.digest(econtent))),
     ];
     attrs.sort();
-    let mut w = Writer::with_capacity(160);
-    w.nest(der::SET, |w| {
-        for a in &attrs {
-            w.raw(a);
-        }
-    });
-    w.into_vec()
+    attrs.concat()
 }
 
 /// Who signed, as the SignerInfo identifies them.

@@ -128,7 +128,7 @@ pub fn build_chip(
         dg13: &dg13,
         active_authentication_key: aa_key,
     };
-    ChipData::build(&input, &pki.document_signer, pki.ds_signer(), now)
+    ChipData::build_with(&input, pki.sod_template(), pki.ds_signer(), now)
 }
 
 /// A card as a test or a demonstration holds it: the chip data, the chip's Active
