@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod cards;
+pub mod confirmations;
 pub mod eid;
 pub mod eid_chip;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod parse;
 pub mod person;
 pub mod requests;
 pub mod residence;
+pub mod stays;
 pub mod units;
 
 pub use error::{ErrorBody, ErrorKind, FieldErrorBody};

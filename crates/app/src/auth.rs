@@ -45,6 +45,9 @@ impl Role {
                 CaptureBiometrics,
                 ReportCardLost,
                 ManageEid,
+                NotifyStay,
+                ReadStays,
+                ConfirmResidence,
             ],
             Role::Supervisor => &[
                 RegisterResidence,
@@ -66,6 +69,9 @@ impl Role {
                 RevokeCard,
                 ExportCard,
                 ManageEid,
+                NotifyStay,
+                ReadStays,
+                ConfirmResidence,
             ],
             Role::Administrator => &[ManageOfficers, ManageClients, ManageSubscriptions],
         }
@@ -88,10 +94,12 @@ pub enum Scope {
     CardsStatus,
     /// A relying party has chip data it read checked by passive authentication.
     CardsVerify,
+    /// A host (hotel, landlord) notifies its guests' stays, in its jurisdiction only.
+    StaysWrite,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 8] = [
         Scope::PersonsRead,
         Scope::PersonsSearch,
         Scope::EventsWrite,
@@ -99,6 +107,7 @@ impl Scope {
         Scope::Adjudication,
         Scope::CardsStatus,
         Scope::CardsVerify,
+        Scope::StaysWrite,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -109,6 +118,7 @@ impl Scope {
             Scope::Adjudication => "adjudication",
             Scope::CardsStatus => "cards:status",
             Scope::CardsVerify => "cards:verify",
+            Scope::StaysWrite => "stays:write",
         }
     }
     pub fn parse(s: &str) -> Result<Self, Rule> {
@@ -124,6 +134,7 @@ impl Scope {
             Scope::Adjudication => &[Adjudicate],
             Scope::CardsStatus => &[CardStatus],
             Scope::CardsVerify => &[VerifyCard],
+            Scope::StaysWrite => &[NotifyStay],
         }
     }
 }
@@ -165,6 +176,12 @@ pub enum Permission {
     ExportCard,
     CardStatus,
     VerifyCard,
+    /// Stay notifications (lưu trú): submit them (officers, hosts' API clients), list them
+    /// (the commune police of the place).
+    NotifyStay,
+    ReadStays,
+    /// Issue a residence confirmation (any commune police, nationwide).
+    ConfirmResidence,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

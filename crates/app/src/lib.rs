@@ -17,6 +17,8 @@ pub mod pki;
 pub mod ports;
 pub mod register;
 pub mod residence;
+pub mod residence_confirmation;
+pub mod stay;
 pub mod workflow;
 
 use dinhdanh_domain::calendar::WorkingCalendar;
@@ -51,6 +53,10 @@ pub struct AppConfig {
     pub outbox: outbox::OutboxConfig,
     /// Minimum floor area per person of a rented dwelling, per province [R].
     pub residence_floor_area: dinhdanh_domain::residence::FloorAreaRules,
+    /// The deadline rule and longest stay of stay notifications [R].
+    pub stay_rules: dinhdanh_domain::stay::StayRules,
+    /// How long a residence confirmation is valid [R].
+    pub confirmation_rules: residence_confirmation::ConfirmationRules,
 }
 
 impl Default for AppConfig {
@@ -68,6 +74,8 @@ impl Default for AppConfig {
             eid: eid::EidConfig::default(),
             outbox: outbox::OutboxConfig::default(),
             residence_floor_area: Default::default(),
+            stay_rules: Default::default(),
+            confirmation_rules: Default::default(),
         }
     }
 }

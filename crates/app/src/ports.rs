@@ -393,6 +393,8 @@ pub trait Store:
     + crate::eid::EidStore
     + crate::outbox::OutboxStore
     + crate::residence::ResidenceStore
+    + crate::stay::StayStore
+    + crate::residence_confirmation::ConfirmationStore
 {
     // Persons.
     /// By current or cancelled number: a cancelled number still leads to its person.

@@ -188,6 +188,21 @@ pub fn verify_qr(text: &str, key_file: &Path) -> anyhow::Result<Result<(qr::QrCl
     Ok(qr::verify(text, &jwks))
 }
 
+/// Verifies a residence confirmation offline against a key file (a JWKS or one JWK).
+pub fn verify_residence_confirmation(
+    token: &str,
+    key_file: &Path,
+) -> anyhow::Result<(
+    dinhdanh_app::residence_confirmation::Verdict,
+    Option<dinhdanh_app::residence_confirmation::ConfirmationClaims>,
+)> {
+    let raw = std::fs::read_to_string(key_file).with_context(|| format!("cannot read {}", key_file.display()))?;
+    let v: serde_json::Value =
+        serde_json::from_str(&raw).with_context(|| format!("{} is not JSON (a JWKS or a JWK)", key_file.display()))?;
+    let jwks = if v.get("keys").is_some() { v } else { serde_json::json!({ "keys": [v] }) };
+    Ok(dinhdanh_app::residence_confirmation::verify_offline(token, &jwks, time::OffsetDateTime::now_utc()))
+}
+
 /// Demo cards: every living person of the demo register old enough to need a card (14 and over) applies for a first card at the commune
 /// of their permanent residence, and the application goes through the real steps (face capture,
 /// approval, production, delivery). Returns how many cards were produced.

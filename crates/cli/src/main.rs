@@ -5,6 +5,7 @@ mod bench;
 mod bench_cards;
 mod bench_events;
 mod bench_login;
+mod bench_stays;
 mod bulk;
 mod cards;
 mod records;
@@ -228,6 +229,34 @@ enum Command {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Stay notifications accepted per second through the bulk HTTP API (batches of 100 guests)
+    /// against the same rows written straight through the store, on SQLite and with --postgres on
+    /// PostgreSQL.
+    BenchStays {
+        /// Batches of 100 guests per measurement.
+        #[arg(long, default_value_t = 100)]
+        batches: usize,
+        /// Persons in the register the guests are drawn from.
+        #[arg(long, default_value_t = 5000)]
+        persons: usize,
+        /// Concurrent connections (and store writers for the ceiling).
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value = "target/bench")]
+        work_dir: PathBuf,
+        #[arg(long, default_value_t = 2025)]
+        seed: u64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Residence confirmations (xác nhận thông tin về cư trú).
+    Residence {
+        #[command(subcommand)]
+        command: ResidenceCommand,
+    },
     /// e-ID password sign-ins per second through the HTTP API at N concurrent clients, against
     /// raw Argon2id on every core in the same run, with peak memory (small sizes suffice).
     BenchLogin {
@@ -293,6 +322,20 @@ enum QrCommand {
     Verify {
         /// The QR's text (a compact JWS).
         text: String,
+        /// The published key set (GET /api/v1/cards/qr-keys) or one of its keys, as JSON.
+        #[arg(long)]
+        key: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ResidenceCommand {
+    /// Verifies a residence confirmation offline: its signature and its validity period (whether
+    /// the residence changed since can only be answered online, by
+    /// POST /api/v1/residence-confirmations/verify). Exit code 1 when it is not valid.
+    Verify {
+        /// The confirmation (a compact JWS, as its QR carries it).
+        token: String,
         /// The published key set (GET /api/v1/cards/qr-keys) or one of its keys, as JSON.
         #[arg(long)]
         key: PathBuf,
@@ -532,6 +575,41 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Card { command: CardCommand::Samples { dir, count, seed } } => {
             let written = cards::samples(&dir, count, seed, time::OffsetDateTime::now_utc())?;
             println!("wrote {} sample cards to {}", written.len(), dir.display());
+            Ok(())
+        }
+        Command::BenchStays { batches, persons, concurrency, postgres, work_dir, seed, json } => {
+            let f = bench_stays::run(bench_stays::Options {
+                batches: batches.max(1),
+                persons: persons.max(200),
+                concurrency: concurrency.max(1),
+                postgres,
+                work_dir,
+                seed,
+            })
+            .await?;
+            println!("{}", bench_stays::table(&f));
+            if let Some(path) = json {
+                std::fs::write(&path, serde_json::to_string_pretty(&f)?)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            Ok(())
+        }
+        Command::Residence { command: ResidenceCommand::Verify { token, key } } => {
+            let (verdict, claims) = cards::verify_residence_confirmation(&token, &key)?;
+            println!("{}: {}", verdict.code().to_uppercase(), verdict.message_en());
+            eprintln!("{}", verdict.message_vi());
+            if let Some(c) = claims {
+                println!("id: {}\npin: {}\nname: {}\ndate of birth: {}", c.id, c.pin, c.name, c.date_of_birth);
+                for l in c.current.iter().chain(&c.earlier) {
+                    let to = l.to.map(dinhdanh_domain::date::iso).unwrap_or_else(|| "now".into());
+                    println!("{} {} .. {}: {}", l.kind, dinhdanh_domain::date::iso(l.from), to, l.address);
+                }
+                println!("issued by: {}\nissued: {}\nexpires: {}", c.issuer, c.issued_at, c.expires_at);
+                println!("(offline: whether the residence changed since is answered only online)");
+            }
+            if verdict != dinhdanh_app::residence_confirmation::Verdict::Valid {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Qr { command: QrCommand::Verify { text, key } } => match cards::verify_qr(&text, &key)? {

@@ -219,6 +219,18 @@ rules! {
     ChipDataGroupNumber => "card.data_group_number", "Số nhóm dữ liệu (DG) phải từ 1 đến 16.", "A data group number is 1 to 16.";
     CardImageSide => "card.image_side", "Mặt thẻ phải là front hoặc back.", "The card side is front or back.";
     ImageFormat => "image.format", "Định dạng ảnh phải là svg hoặc png.", "The image format is svg or png.";
+    // Stay notifications (lưu trú) and residence confirmations.
+    StayHostKind => "stay.host_kind", "Loại nơi lưu trú phải là household (hộ gia đình) hoặc establishment (cơ sở lưu trú).", "The host kind is household or establishment.";
+    StayNameMismatch => "stay.name_mismatch", "Họ tên không khớp với họ tên trong Cơ sở dữ liệu quốc gia về dân cư của số định danh này.", "The name does not match the register's name for this identification number.";
+    StayDeparture => "stay.departure_before_arrival", "Ngày đi không được trước ngày đến.", "The departure must not be before the arrival.";
+    StayTooLong => "stay.too_long", "Lưu trú phải dưới 30 ngày; từ 30 ngày trở lên phải đăng ký tạm trú.", "A stay is shorter than 30 days; 30 days or more need a temporary registration.";
+    StayListPeriod => "stay.list_period", "Thời điểm kết thúc (to) phải sau thời điểm bắt đầu (from).", "The end of the period (to) must be after its start (from).";
+    StayBatchSize => "stay.batch_size", "Mỗi lần thông báo gồm từ 1 đến 100 người lưu trú.", "A notification holds 1 to 100 guests.";
+    StayDuplicateGuest => "stay.duplicate_guest", "Người này đã có trong cùng lần thông báo.", "This guest already appears in the same notification.";
+    IdempotencyKey => "idempotency_key.format", "Khóa chống gửi trùng gồm 1–64 ký tự chữ, số, dấu chấm, gạch dưới hoặc gạch nối.", "An idempotency key has 1–64 letters, digits, dots, underscores or hyphens.";
+    IdempotencyKeyReused => "idempotency_key.reused", "Khóa chống gửi trùng này đã được dùng cho một nội dung khác.", "This idempotency key was already used with a different request.";
+    DateTimeFormat => "datetime.format", "Thời điểm phải theo RFC 3339, ví dụ 2026-09-01T14:30:00+07:00.", "An instant is RFC 3339, e.g. 2026-09-01T14:30:00+07:00.";
+    ConfirmationToken => "residence_confirmation.malformed", "Không phải văn bản xác nhận cư trú có chữ ký (cần dạng JWS rút gọn).", "Not a signed residence confirmation (a compact JWS is expected).";
     // Electronic identification (e-ID accounts).
     EidPasswordShort => "eid.password.short", "Mật khẩu phải có ít nhất 8 ký tự.", "A password has at least 8 characters.";
     EidPasswordLong => "eid.password.long", "Mật khẩu dài quá 128 ký tự.", "A password has at most 128 characters.";

@@ -15,5 +15,6 @@ pub mod name;
 pub mod person;
 pub mod pin;
 pub mod residence;
+pub mod stay;
 
 pub use error::{FieldError, Invalid, Rule};

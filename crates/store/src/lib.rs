@@ -7,6 +7,7 @@ mod accounts;
 mod bulk;
 mod cards;
 pub mod codec;
+mod confirmations;
 pub mod db;
 mod dossiers;
 mod eid;
@@ -16,6 +17,7 @@ mod persons;
 mod residence;
 pub mod search;
 mod search_keys;
+mod stays;
 
 use db::{Db, SqliteDurability};
 use dinhdanh_app::ports::StoreError;

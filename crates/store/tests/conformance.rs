@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 #[path = "conformance/dossiers.rs"]
 mod dossiers;
+#[path = "conformance/stays.rs"]
+mod stays;
 
 const NOW: OffsetDateTime = datetime!(2026-09-01 03:00 UTC);
 

@@ -18,6 +18,10 @@ use std::collections::{BTreeSet, HashMap};
 use tower::ServiceExt;
 use unicode_normalization::UnicodeNormalization;
 
+#[path = "api/confirmations.rs"]
+mod confirmations;
+#[path = "api/stays.rs"]
+mod stays;
 #[path = "api/webhooks.rs"]
 mod webhooks;
 
@@ -124,6 +128,11 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/persons/{pin}/residence"),
     ("get", "/api/v1/residence/absence-candidates"),
     ("get", "/api/v1/admin-units/legacy-communes/{code}/conversion"),
+    ("post", "/api/v1/stays"),
+    ("get", "/api/v1/stays"),
+    ("post", "/api/v1/persons/{pin}/residence-confirmations"),
+    ("get", "/api/v1/residence-confirmations/{id}"),
+    ("post", "/api/v1/residence-confirmations/verify"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/api/v1/docs"),
 ];
@@ -335,6 +344,7 @@ fn is_public(path: &str) -> bool {
             | "/api/v1/eid/passkey-login/options"
             | "/api/v1/eid/passkey-login"
             | "/api/v1/cards/qr-keys"
+            | "/api/v1/residence-confirmations/verify"
     )
 }
 

@@ -25,9 +25,10 @@ enum UseCase {
     Adjudicate,
     CreateOfficer,
     CreateClient,
+    NotifyStay,
 }
 
-const USE_CASES: [UseCase; 10] = [
+const USE_CASES: [UseCase; 11] = [
     UseCase::Read,
     UseCase::History,
     UseCase::Search,
@@ -38,6 +39,7 @@ const USE_CASES: [UseCase; 10] = [
     UseCase::Adjudicate,
     UseCase::CreateOfficer,
     UseCase::CreateClient,
+    UseCase::NotifyStay,
 ];
 
 /// Where the principal stands relative to the persons acted on (all in Hồ Chí Minh City, 79).
@@ -70,8 +72,8 @@ enum Outcome {
 fn role_grants(role: Role) -> &'static [UseCase] {
     use UseCase::*;
     match role {
-        Role::Officer => &[Read, History, Search, RegisterBirth, Marry, Death],
-        Role::Supervisor => &[Read, History, Search, RegisterBirth, Marry, Death, Correct, Adjudicate],
+        Role::Officer => &[Read, History, Search, RegisterBirth, Marry, Death, NotifyStay],
+        Role::Supervisor => &[Read, History, Search, RegisterBirth, Marry, Death, Correct, Adjudicate, NotifyStay],
         Role::Administrator => &[CreateOfficer, CreateClient],
     }
 }
@@ -86,6 +88,7 @@ fn scope_grants(scope: Scope) -> &'static [UseCase] {
         Scope::Adjudication => &[Adjudicate],
         // Card scopes grant no register use case.
         Scope::CardsStatus | Scope::CardsVerify => &[],
+        Scope::StaysWrite => &[NotifyStay],
     }
 }
 
@@ -158,6 +161,25 @@ async fn run(t: &TestApp, who: &Principal, uc: UseCase) -> Outcome {
             )
             .await
             .map(|_| true),
+        // A guest staying in Bến Thành: outside the host's jurisdiction is refused.
+        UseCase::NotifyStay => {
+            let arrival = dinhdanh_app::ports::Clock::now(&*t.clock) - time::Duration::hours(1);
+            let guest = dinhdanh_domain::stay::Guest {
+                pin: man.pin,
+                name: man.birth_name.clone(),
+                place: sample::address(sample::BEN_THANH, "Phòng 1"),
+                arrival,
+                departure: date!(2026 - 09 - 03),
+                reason: String::new(),
+            };
+            let req = dinhdanh_app::stay::StayBatchRequest {
+                idempotency_key: None,
+                host_kind: Ok(dinhdanh_domain::stay::HostKind::Household),
+                host_name: "Hộ ông Lê Văn Tám".to_owned(),
+                guests: vec![Ok(guest)],
+            };
+            app.notify_stays(who, req).await.map(|_| true)
+        }
         UseCase::CreateClient => app
             .create_api_client(who, &format!("client {n}"), vec![Scope::PersonsRead], Jurisdiction::National)
             .await

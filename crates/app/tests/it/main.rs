@@ -11,7 +11,9 @@ mod import;
 mod outbox;
 mod register;
 mod residence;
+mod residence_confirmation;
 mod residence_procedures;
+mod stays;
 mod workflow;
 
 use dinhdanh_app::AppError;

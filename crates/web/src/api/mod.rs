@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod cards;
 pub mod cases;
+pub mod confirmations;
 pub mod docs;
 pub mod eid;
 pub mod eid_chip;
@@ -17,6 +18,7 @@ pub mod events;
 pub mod extract;
 pub mod persons;
 pub mod residence;
+pub mod stays;
 pub mod units;
 
 use crate::AppState;
@@ -122,6 +124,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/persons/{pin}/residence"),
     ("get", "/residence/absence-candidates"),
     ("get", "/admin-units/legacy-communes/{code}/conversion"),
+    ("post", "/stays"),
+    ("get", "/stays"),
+    ("post", "/persons/{pin}/residence-confirmations"),
+    ("get", "/residence-confirmations/{id}"),
+    ("post", "/residence-confirmations/verify"),
     ("get", "/openapi.json"),
     ("get", "/docs"),
 ];
@@ -219,6 +226,10 @@ pub fn router() -> Router<AppState> {
         .route("/persons/{pin}/residence", get(residence::residence_as_of))
         .route("/residence/absence-candidates", get(residence::absence_candidates))
         .route("/admin-units/legacy-communes/{code}/conversion", get(residence::convert))
+        .route("/stays", post(stays::notify).get(stays::list))
+        .route("/persons/{pin}/residence-confirmations", post(confirmations::issue))
+        .route("/residence-confirmations/verify", post(confirmations::verify))
+        .route("/residence-confirmations/{id}", get(confirmations::get))
         .route("/openapi.json", get(docs::openapi_json))
         .route("/docs", get(docs::docs_page))
         .fallback(error::route_not_found)
@@ -378,6 +389,8 @@ impl Modify for BearerAuth {
         cards::qr_keys, cards::verify_qr,
         residence::file, residence::dossier, residence::step, residence::household, residence::residence_as_of,
         residence::absence_candidates, residence::convert,
+        stays::notify, stays::list,
+        confirmations::issue, confirmations::get, confirmations::verify,
         docs::openapi_json, docs::docs_page,
     ),
     components(schemas(ErrorBody, dinhdanh_api::FieldErrorBody)),
@@ -399,6 +412,9 @@ impl Modify for BearerAuth {
             authentication of chip data, signed QR codes and their public keys"),
         (name = "residence", description = "Residence: households, residence as of a date, the residence \
             procedures as dossiers (officers of the commune police of the address)"),
+        (name = "stays", description = "Stay notifications (lưu trú): hosts' batches of guests (API clients with \
+            `stays:write`, officers) and the commune police's list"),
+        (name = "residence-confirmations", description = "Residence confirmations: issued by officers, verified by anyone"),
         (name = "docs", description = "This documentation"),
     ),
 )]

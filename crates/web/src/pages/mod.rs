@@ -8,6 +8,7 @@ mod adjudication;
 mod birth;
 mod cards;
 mod citizen;
+mod confirmation;
 mod eid_accounts;
 mod forms;
 pub mod i18n;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/households/{id}", get(residence::household))
         .route("/residence/new", get(residence::file_form).post(residence::file))
         .route("/residence/dossiers/{id}", get(residence::dossier).post(residence::step))
+        .route("/residence-confirmations/{id}", get(confirmation::page))
         .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))
         .route("/eid-reviews", get(eid_accounts::reviews).post(eid_accounts::review_decide))
         .route("/card-applications", get(cards::list))
