@@ -94,6 +94,8 @@ pub struct App {
     identity_keys: Option<Arc<dinhdanh_crypto::aead::KeyRing>>,
     /// The key that signs card QR codes.
     qr_key: Option<Arc<dyn dinhdanh_crypto::keys::Signer>>,
+    /// Earlier QR keys still published (see [`cards::qr::RetiredQrKey`]).
+    qr_retired: Vec<cards::qr::RetiredQrKey>,
     pub eid: eid::EidParts,
 }
 
@@ -110,6 +112,7 @@ impl App {
             card_pki: None,
             identity_keys: None,
             qr_key: None,
+            qr_retired: Vec::new(),
             eid: Default::default(),
         }
     }
@@ -129,6 +132,12 @@ impl App {
     /// Gives the application the key that signs card QR codes.
     pub fn with_qr_key(mut self, key: Arc<dyn dinhdanh_crypto::keys::Signer>) -> Self {
         self.qr_key = Some(key);
+        self
+    }
+
+    /// Publishes earlier QR keys next to the signing key (QR key rotation).
+    pub fn with_retired_qr_keys(mut self, keys: Vec<cards::qr::RetiredQrKey>) -> Self {
+        self.qr_retired = keys;
         self
     }
 

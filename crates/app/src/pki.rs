@@ -93,6 +93,7 @@ pub struct CardPki {
     ds_signer: IcaoSigner,
     /// The document signer's part of every EF.SOD, encoded once.
     sod_template: SodTemplate,
+    previous_document_signers: Vec<Certificate>,
     crl: RwLock<Crl>,
     revoked: RwLock<Vec<Revoked>>,
     policy: PkiPolicy,
@@ -189,6 +190,7 @@ impl CardPki {
             .map_err(|e| PkiError::Invalid(e.to_string()))?;
         Ok(CardPki {
             sod_template,
+            previous_document_signers: Vec::new(),
             csca,
             csca_signer,
             document_signer,
@@ -254,6 +256,49 @@ impl CardPki {
             *c = next.clone();
         }
         Ok(Some(next))
+    }
+
+    /// Document-signer rollover: a new document-signer certificate for `new_ds_key` under the
+    /// same CSCA, and a CRL re-issued with the next number. New cards are signed under the new
+    /// certificate; cards signed under the old one still verify, because their EF.SOD carries
+    /// the old certificate, which still chains to the CSCA and is not revoked (its key is only
+    /// retired: rollover is not revocation). Needs the CSCA key.
+    pub fn roll_document_signer(
+        &self,
+        new_ds_key: Arc<dyn Signer>,
+        serial: Vec<u8>,
+        now: OffsetDateTime,
+    ) -> Result<CardPki, PkiError> {
+        let csca_key =
+            self.csca_signer.as_ref().ok_or(PkiError::Offline("a new document signer needs the CSCA key"))?.key.clone();
+        if new_ds_key.public_point() == self.ds_signer.key.public_point() {
+            return Err(PkiError::Invalid("the new document-signer key is the current one".into()));
+        }
+        if serial == self.document_signer.serial {
+            return Err(PkiError::Invalid("the new document signer needs a serial number of its own".into()));
+        }
+        let ds =
+            Self::issue_document_signer(&self.policy, &self.csca, csca_key.clone(), new_ds_key.clone(), serial, now)?;
+        let revoked = self.revoked.read().map(|r| r.clone()).unwrap_or_default();
+        let current = self.crl();
+        let crl = crl::issue(
+            &self.csca,
+            &IcaoSigner::new(csca_key.clone()),
+            current.crl_number.unwrap_or(0) + 1,
+            now,
+            now + self.policy.crl_lifetime,
+            &revoked,
+        )?;
+        let mut next = Self::new(self.policy.clone(), self.csca.clone(), Some(csca_key), ds, new_ds_key, crl, revoked)?;
+        next.previous_document_signers = self.previous_document_signers.clone();
+        next.previous_document_signers.push(self.document_signer.clone());
+        Ok(next)
+    }
+
+    /// Document-signer certificates this PKI signed cards under before the current one (oldest
+    /// first): cards signed under them still verify until they expire or are revoked.
+    pub fn previous_document_signers(&self) -> &[Certificate] {
+        &self.previous_document_signers
     }
 
     /// Revokes a document-signer certificate and issues the CRL that says so.

@@ -266,12 +266,10 @@ impl App {
         })
     }
 
-    /// The key set that verifies signed card QR codes (public).
+    /// The key set that verifies signed card QR codes (public): the signing key and the retired
+    /// keys still published.
     pub fn qr_keys(&self) -> serde_json::Value {
-        match &self.qr_key {
-            Some(k) => qr::jwks(&[k.as_ref()]),
-            None => qr::jwks(&[]),
-        }
+        qr::key_set(self.qr_key.as_deref(), &self.qr_retired, self.clock.now())
     }
 
     /// Checks a signed card QR a relying party scanned, against the published keys.

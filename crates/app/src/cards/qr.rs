@@ -166,6 +166,27 @@ pub fn verify(text: &str, jwks: &Value) -> Result<(QrClaims, String), QrError> {
     QrClaims::from_json(&payload).map(|c| (c, kid)).ok_or(QrError::Content)
 }
 
+/// A QR key no longer signing but still published, so that QR codes printed under it keep
+/// verifying until `retire_after` (`None`: until it is removed by hand).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetiredQrKey {
+    /// The public key as a JWK (with its `kid`).
+    pub jwk: Value,
+    pub retire_after: Option<time::OffsetDateTime>,
+}
+
+/// The published key set: the current key, then every retired key not yet past its date.
+pub fn key_set(current: Option<&dyn Signer>, retired: &[RetiredQrKey], now: time::OffsetDateTime) -> Value {
+    let mut keys: Vec<Value> = current.map(|k| k.public_jwk()).into_iter().collect();
+    for r in retired {
+        let kid = r.jwk.get("kid");
+        if r.retire_after.is_none_or(|t| now < t) && !keys.iter().any(|k| k.get("kid") == kid) {
+            keys.push(r.jwk.clone());
+        }
+    }
+    json!({ "keys": keys })
+}
+
 /// The published key set of `keys`.
 pub fn jwks(keys: &[&dyn Signer]) -> Value {
     json!({ "keys": keys.iter().map(|k| k.public_jwk()).collect::<Vec<_>>() })

@@ -82,3 +82,68 @@ fn the_pki_refuses_mismatched_keys_and_revokes_document_signers() {
     assert!(!report.is_valid());
     assert_eq!(report.failures().count(), 1, "{report}");
 }
+
+#[test]
+fn a_document_signer_rollover_keeps_old_cards_valid_and_renews_the_crl() {
+    use dinhdanh_crypto::keys::{Signer, SoftwareKey};
+    use std::sync::Arc;
+    let now = datetime!(2026-11-30 03:00:00 UTC);
+    let old = CardPki::ephemeral(now).unwrap();
+    let person = sample::adult_man();
+    let dates = CardDates { issued_on: date!(2026 - 11 - 30), expires_on: Some(date!(2030 - 03 - 15)) };
+    let old_card = issue_card_bundle(&old, &person, dates, None, now).unwrap();
+
+    let later = now + time::Duration::days(91);
+    let key: Arc<dyn Signer> = Arc::new(SoftwareKey::generate().unwrap());
+    assert!(old.roll_document_signer(key.clone(), old.document_signer.serial.clone(), later).is_err(), "same serial");
+    let new = old.roll_document_signer(key, vec![0x03], later).unwrap();
+    assert_ne!(new.document_signer.serial, old.document_signer.serial);
+    assert_eq!(new.document_signer.ds_profile_problems(), Vec::<String>::new());
+    assert_eq!(new.previous_document_signers(), std::slice::from_ref(&old.document_signer));
+    assert_eq!(new.crl().crl_number, Some(old.crl().crl_number.unwrap() + 1));
+    assert!(new.crl().is_signed_by(&new.csca));
+    let new_card = issue_card_bundle(&new, &person, dates, None, later).unwrap();
+    assert_ne!(new_card.chip.sod, old_card.chip.sod);
+
+    // Both verify against the CSCA and the new CRL: the old card under the old certificate.
+    let trust = |p: &CardPki| TrustStore { cscas: vec![p.csca.clone()], crls: vec![p.crl()] };
+    for (what, card) in [("old", &old_card), ("new", &new_card)] {
+        let report = passive_authentication(&card.chip.sod, &card.chip.data_groups, &trust(&new), later);
+        assert!(report.is_valid(), "{what}: {report}");
+    }
+    // Revoking the old document signer (its key compromised) fails the old cards only.
+    new.revoke_document_signer(&old.document_signer.serial, later).unwrap();
+    let report = passive_authentication(&old_card.chip.sod, &old_card.chip.data_groups, &trust(&new), later);
+    assert!(!report.is_valid(), "{report}");
+    let report = passive_authentication(&new_card.chip.sod, &new_card.chip.data_groups, &trust(&new), later);
+    assert!(report.is_valid(), "{report}");
+}
+
+#[test]
+fn a_rotated_qr_key_still_verifies_until_it_is_retired() {
+    use dinhdanh_app::cards::qr::{self, QrClaims, RetiredQrKey};
+    use dinhdanh_crypto::keys::{Signer, SoftwareKey};
+    let now = datetime!(2026-11-30 03:00:00 UTC);
+    let old = SoftwareKey::generate().unwrap();
+    let new = SoftwareKey::generate().unwrap();
+    let person = sample::adult_man();
+    let dates = CardDates { issued_on: date!(2026 - 11 - 30), expires_on: Some(date!(2030 - 03 - 15)) };
+    let claims = QrClaims::of(&dg13_of(&person, dates));
+    let printed = qr::sign(&old, &claims).unwrap();
+    let retired = vec![RetiredQrKey { jwk: old.public_jwk(), retire_after: Some(now + time::Duration::days(365)) }];
+
+    // After the rotation the set holds both keys; the old QR verifies, under its kid.
+    let set = qr::key_set(Some(&new as &dyn Signer), &retired, now);
+    assert_eq!(set["keys"].as_array().unwrap().len(), 2);
+    assert_eq!(set["keys"][0]["kid"], new.key_id());
+    let (got, kid) = qr::verify(&printed, &set).unwrap();
+    assert_eq!((got, kid.as_str()), (claims.clone(), old.key_id()));
+    assert!(qr::verify(&qr::sign(&new, &claims).unwrap(), &set).is_ok());
+    // Once retired, the old kid is unknown.
+    let set = qr::key_set(Some(&new as &dyn Signer), &retired, now + time::Duration::days(366));
+    assert_eq!(set["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(qr::verify(&printed, &set), Err(qr::QrError::UnknownKey));
+    // A retired entry for the current key is not published twice.
+    let dup = vec![RetiredQrKey { jwk: new.public_jwk(), retire_after: None }];
+    assert_eq!(qr::key_set(Some(&new as &dyn Signer), &dup, now)["keys"].as_array().unwrap().len(), 1);
+}
