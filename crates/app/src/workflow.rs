@@ -603,6 +603,17 @@ impl App {
         self.config.calendar.add_working_days(self.local_date(at), days).map_err(calendar_error)
     }
 
+    /// Working days from today until an open dossier's deadline (negative when late); `None`
+    /// for a closed dossier or one without a time limit.
+    pub fn working_days_left(&self, d: &Dossier) -> AppResult<Option<i64>> {
+        match (d.is_open(), d.deadline) {
+            (true, Some(deadline)) => Ok(Some(
+                self.config.calendar.working_days_between(self.clock.today(), deadline).map_err(calendar_error)?,
+            )),
+            _ => Ok(None),
+        }
+    }
+
     fn dossier_code(&self, kind: &DossierKind, unit: &UnitRef, at: OffsetDateTime) -> String {
         let d = self.local_date(at);
         let suffix: String =
@@ -716,12 +727,7 @@ impl App {
             l.legal_basis = self.config.read_legal_basis.clone();
         }
         self.store.record_access(lines).await?;
-        let days_left = match (dossier.is_open(), dossier.deadline) {
-            (true, Some(deadline)) => {
-                Some(self.config.calendar.working_days_between(self.clock.today(), deadline).map_err(calendar_error)?)
-            }
-            _ => None,
-        };
+        let days_left = self.working_days_left(&dossier)?;
         Ok(DossierView { dossier, transitions, days_left })
     }
 

@@ -466,12 +466,24 @@ async fn a_residence_procedure_filed_and_approved_through_the_pages() {
         assert!(url.starts_with("/residence/dossiers/"), "{url}");
         let page = b.get(&url).await;
         assert!(page.body.contains("TTR-26743-") && page.body.contains("Đã tiếp nhận"), "{}", page.body);
+        // The worklist of the jurisdiction lists it, linked from the nav; filtered by status.
+        let list = b.get("/residence/dossiers").await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+        assert!(list.body.contains("href=\"/residence/dossiers\""), "nav link");
+        assert!(list.body.contains(&format!("href=\"{url}\"")) && list.body.contains("Nguyễn Văn An"), "{}", list.body);
+        assert!(list.body.contains("Đăng ký thường trú"), "{}", list.body);
+        let approved = b.get("/residence/dossiers?status=approved").await;
+        assert!(!approved.body.contains(&format!("href=\"{url}\"")), "{}", approved.body);
         for action in ["start", "approve"] {
             let r = b.post(&url, &[("csrf", &csrf), ("action", action), ("note", "")]).await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{action}: {}", r.body);
         }
         let page = b.get(&format!("{url}?done=1")).await;
         assert!(page.body.contains("Đã phê duyệt") && page.body.contains("Đã thực hiện bước xử lý."), "{}", page.body);
+        let approved = b.get("/residence/dossiers?status=approved").await;
+        assert!(approved.body.contains(&format!("href=\"{url}\"")), "{}", approved.body);
+        let received = b.get("/residence/dossiers?status=received").await;
+        assert!(!received.body.contains(&format!("href=\"{url}\"")), "{}", received.body);
         let regs = t.app.store.registrations_of(sample::adult_man().id).await.unwrap();
         assert_eq!(regs.len(), 1);
         let household = regs[0].household_id.unwrap();
@@ -482,6 +494,10 @@ async fn a_residence_procedure_filed_and_approved_through_the_pages() {
         let mut hn = signed_in(&t, "canbo.badinh").await;
         assert_eq!(hn.get(&format!("/households/{household}")).await.status, StatusCode::FORBIDDEN);
         assert_eq!(hn.get(&url).await.status, StatusCode::FORBIDDEN);
+        // Another commune's worklist does not list it.
+        let other = hn.get("/residence/dossiers?status=all").await;
+        assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+        assert!(!other.body.contains(&url) && other.body.contains("Không có hồ sơ nào."), "{}", other.body);
     }
 }
 

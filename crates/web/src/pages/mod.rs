@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/units", get(units::page))
         .route("/households/{id}", get(residence::household))
         .route("/residence/new", get(residence::file_form).post(residence::file))
+        .route("/residence/dossiers", get(residence::worklist))
         .route("/residence/dossiers/{id}", get(residence::dossier).post(residence::step))
         .route("/residence-confirmations/{id}", get(confirmation::page))
         .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))

@@ -1,20 +1,22 @@
 //! Officer pages of residence: a household with its members' history, filing a residence
-//! procedure, and a residence dossier with its log and the steps the officer may take.
+//! procedure, the worklist of residence dossiers inside the officer's jurisdiction, and a
+//! residence dossier with its log and the steps the officer may take.
 
 use super::forms::FormErrors;
 use super::i18n::Tr;
 use super::session::form_csrf;
-use super::{Auth, Nav, app_error_page, error_page, render};
+use super::{Auth, Nav, app_error_page, error_page, query_param, render};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use dinhdanh_api::requests::AddressInput;
 use dinhdanh_api::residence::{ResidenceApplicantInput, ResidenceDossierRequest, SplitMemberInput};
 use dinhdanh_app::AppError;
 use dinhdanh_app::ports::VIETNAM_OFFSET;
 use dinhdanh_app::residence::procedures::KINDS;
+use dinhdanh_app::workflow::DossierFilter;
 use dinhdanh_domain::admin::catalogue;
 use dinhdanh_domain::date::iso;
 use uuid::Uuid;
@@ -73,6 +75,88 @@ pub(crate) async fn household(State(state): State<AppState>, auth: Auth, Path(id
             .collect(),
     };
     render(StatusCode::OK, &t)
+}
+
+pub(crate) struct WorkRow {
+    pub id: String,
+    pub code: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    pub name: String,
+    pub pin: String,
+    pub deadline: String,
+    pub days_left: String,
+    pub late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "residence_dossiers.html")]
+struct WorklistTpl {
+    tr: Tr,
+    nav: Option<Nav>,
+    /// Status code, name, selected; the first two entries are "open" and "all".
+    statuses: Vec<(&'static str, &'static str, bool)>,
+    rows: Vec<WorkRow>,
+    total: u64,
+}
+
+/// Every status a residence procedure may be in, once each, in declaration order.
+fn residence_statuses() -> Vec<&'static dinhdanh_app::workflow::StateSpec> {
+    let mut out: Vec<&'static dinhdanh_app::workflow::StateSpec> = Vec::new();
+    for s in KINDS.iter().flat_map(|k| k.states.iter()) {
+        if !out.iter().any(|o| o.code == s.code) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// `GET /residence/dossiers[?status=open|all|<status>]`: the residence dossiers inside the
+/// officer's jurisdiction (open ones by default), read through the audited worklist.
+pub(crate) async fn worklist(State(state): State<AppState>, auth: Auth, uri: Uri) -> Response {
+    let tr = auth.tr();
+    let known = residence_statuses();
+    let asked = uri.query().and_then(|q| query_param(q, "status")).unwrap_or_default();
+    // An unknown status shows the open dossiers rather than an empty list.
+    let chosen = match asked.as_str() {
+        "all" => "all",
+        s => known.iter().find(|k| k.code == s).map_or("open", |k| k.code),
+    };
+    let filter = DossierFilter {
+        kind_prefix: Some("residence.".to_owned()),
+        status: (chosen != "open" && chosen != "all").then(|| chosen.to_owned()),
+        open_only: chosen == "open",
+        page_size: 100,
+        ..Default::default()
+    };
+    let page = match state.app.dossiers(&auth.principal, filter).await {
+        Ok(p) => p,
+        Err(e) => return app_error_page(&auth, e),
+    };
+    let mut rows = Vec::with_capacity(page.items.len());
+    for d in &page.items {
+        let left = match state.app.working_days_left(d) {
+            Ok(l) => l,
+            Err(e) => return app_error_page(&auth, e),
+        };
+        let subject = d.subjects.first();
+        let st = d.state();
+        rows.push(WorkRow {
+            id: d.id.to_string(),
+            code: d.code.clone(),
+            kind: kind_name(tr, d.kind.name_vi, d.kind.name_en),
+            status: kind_name(tr, st.name_vi, st.name_en),
+            name: subject.map(|s| s.name.clone()).unwrap_or_default(),
+            pin: subject.map(|s| s.pin.to_string()).unwrap_or_default(),
+            deadline: d.deadline.map(iso).unwrap_or_default(),
+            days_left: left.map(|n| n.to_string()).unwrap_or_default(),
+            late: left.is_some_and(|n| n < 0),
+        });
+    }
+    let mut statuses =
+        vec![("open", tr.s("res.list.open"), chosen == "open"), ("all", tr.s("res.list.all"), chosen == "all")];
+    statuses.extend(known.iter().map(|k| (k.code, kind_name(tr, k.name_vi, k.name_en), k.code == chosen)));
+    render(StatusCode::OK, &WorklistTpl { tr, nav: Some(Nav::of(&auth)), statuses, rows, total: page.total })
 }
 
 pub(crate) struct StepVm {
