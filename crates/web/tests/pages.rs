@@ -490,6 +490,14 @@ async fn a_residence_procedure_filed_and_approved_through_the_pages() {
         let h = b.get(&format!("/households/{household}")).await;
         assert_eq!(h.status, StatusCode::OK, "{}", h.body);
         assert!(h.body.contains("Nguyễn Văn An") && h.body.contains("Chủ hộ"), "{}", h.body);
+        // The person page links to the household and shows the registration in force.
+        let person = b.get("/persons/079090001234").await;
+        assert!(person.body.contains(&format!("href=\"/households/{household}\"")), "{}", person.body);
+        assert!(
+            person.body.contains("Đăng ký cư trú đang có hiệu lực") && person.body.contains("12 Lê Lợi"),
+            "{}",
+            person.body
+        );
         // Outside the jurisdiction: the 403 page.
         let mut hn = signed_in(&t, "canbo.badinh").await;
         assert_eq!(hn.get(&format!("/households/{household}")).await.status, StatusCode::FORBIDDEN);

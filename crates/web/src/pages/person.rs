@@ -126,6 +126,9 @@ struct PersonTpl {
     done: Option<&'static str>,
     rows: Vec<(&'static str, String)>,
     residences: Vec<(&'static str, String)>,
+    /// The current (or as-of) registrations: kind, address, from, until.
+    registrations: Vec<(&'static str, String, String, String)>,
+    household: Option<String>,
     relatives: Vec<RelativeVm>,
     cancelled: Vec<CancelledVm>,
     history: Vec<HistoryVm>,
@@ -218,6 +221,27 @@ async fn show(
         Ok(h) => h,
         Err(e) => return app_error_page(auth, e),
     };
+    // The registrations and household in force, through the audited residence read.
+    let on = as_of.unwrap_or_else(|| state.app.clock.today());
+    let res = match state.app.residence_as_of(&auth.principal, pin, on).await {
+        Ok(r) => r,
+        Err(e) => return app_error_page(auth, e),
+    };
+    let registrations = res
+        .permanent
+        .iter()
+        .map(|r| (Field::PermanentResidence, r))
+        .chain(res.temporary.iter().map(|r| (Field::TemporaryResidence, r)))
+        .map(|(f, r)| {
+            (
+                tr.field(f),
+                r.address.display(),
+                dinhdanh_domain::date::iso(r.valid_from),
+                r.valid_until.map(dinhdanh_domain::date::iso).unwrap_or_default(),
+            )
+        })
+        .collect();
+    let household = res.household.map(|(h, _)| h.id.to_string());
     let StoredPerson { person: p, .. } = view.stored;
     let current = as_of.is_none();
     let alive = p.is_alive();
@@ -279,6 +303,8 @@ async fn show(
         done,
         rows: rows(tr, &p),
         residences,
+        registrations,
+        household,
         relatives,
         cancelled,
         history: history_vm(tr, history),
