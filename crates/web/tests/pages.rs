@@ -650,3 +650,65 @@ async fn a_persons_cards_are_listed_reported_lost_and_revoked_on_the_pages() {
         assert_eq!(hanoi.get(&url).await.status, StatusCode::FORBIDDEN, "{e:?}");
     }
 }
+
+fn stay_form<'a>(csrf: &'a str, pin: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("host_kind", "establishment"),
+        ("host_name", "Khách sạn Bến Thành"),
+        ("place_unit", "26743"),
+        ("place_detail", "Phòng 305, 12 Lê Lợi"),
+        ("g0-pin", "079090001234"),
+        ("g0-name", "Nguyễn Văn An"),
+        ("g0-arrival_at", "2026-09-01T08:00"),
+        ("g0-departure_on", "2026-09-03"),
+        ("g0-reason", "Du lịch"),
+        ("g1-pin", pin),
+        ("g1-name", "Nguyễn Văn An"),
+        ("g1-arrival_at", "2026-09-01T08:00"),
+        ("g1-departure_on", "2026-09-03"),
+        ("g2-pin", ""),
+    ]
+}
+
+#[tokio::test]
+async fn stays_notified_on_the_page_are_listed_in_the_jurisdiction_only() {
+    for t in TestApp::all().await {
+        setup(&t).await;
+        let mut b = signed_in(&t, "giamsat.hcm").await;
+        let page = b.get("/stays").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("href=\"/stays\"") && page.body.contains("Không có thông báo lưu trú nào."));
+        let csrf = page.csrf();
+        // An unknown PIN in the second row: its error next to it, in both languages, nothing stored.
+        let r = b.post("/stays", &stay_form(&csrf, "079090009999")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("id=\"g1-pin-err\">Không tìm thấy người có số định danh này."), "{}", r.body);
+        assert!(r.body.contains("value=\"Phòng 305, 12 Lê Lợi\""), "{}", r.body);
+        let r = b.post("/stays?lang=en", &stay_form(&csrf, "079090009999")).await;
+        assert!(r.body.contains("id=\"g1-pin-err\">No person has this identification number."), "{}", r.body);
+        assert!(b.get("/stays?lang=vi").await.body.contains("Không có thông báo lưu trú nào."));
+        // Without the second guest the batch is stored and listed, flagged on time.
+        let mut good = stay_form(&csrf, "");
+        good.retain(|(k, _)| !k.starts_with("g1-"));
+        let r = b.post("/stays", &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        assert!(r.location().starts_with("/stays?done=1&from=2026-09-01"), "{}", r.location());
+        let list = b.get(r.location()).await;
+        assert!(list.body.contains("Đã tiếp nhận thông báo lưu trú."), "{}", list.body);
+        assert!(list.body.contains("079090001234") && list.body.contains("Khách sạn Bến Thành"), "{}", list.body);
+        assert!(!list.body.contains("Thông báo trễ"), "{}", list.body);
+        let filtered = b.get("/stays?commune=26743&from=2026-09-01&to=2026-09-01").await;
+        assert!(filtered.body.contains("Phòng 305, 12 Lê Lợi"), "{}", filtered.body);
+        let other_day = b.get("/stays?from=2026-09-02&to=2026-09-03").await;
+        assert!(!other_day.body.contains("079090001234"), "{}", other_day.body);
+        // A bad filter date says so instead of listing.
+        let bad = b.get("/stays?from=2026-13-01").await;
+        assert!(bad.status == StatusCode::OK && !bad.body.contains("079090001234"), "{}", bad.body);
+        // An officer of a Hà Nội commune does not see it.
+        let mut hn = signed_in(&t, "canbo.badinh").await;
+        let theirs = hn.get("/stays?from=2026-09-01&to=2026-09-01").await;
+        assert_eq!(theirs.status, StatusCode::OK, "{}", theirs.body);
+        assert!(!theirs.body.contains("079090001234"), "{}", theirs.body);
+    }
+}

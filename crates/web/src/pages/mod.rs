@@ -16,6 +16,7 @@ mod person;
 mod residence;
 mod search;
 mod session;
+mod stays;
 mod units;
 
 use crate::AppState;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .route("/residence/dossiers", get(residence::worklist))
         .route("/residence/dossiers/{id}", get(residence::dossier).post(residence::step))
         .route("/residence-confirmations/{id}", get(confirmation::page))
+        .route("/stays", get(stays::list).post(stays::submit))
         .route("/eid-accounts", get(eid_accounts::page).post(eid_accounts::action))
         .route("/eid-reviews", get(eid_accounts::reviews).post(eid_accounts::review_decide))
         .route("/card-applications", get(cards::list))
@@ -121,6 +123,7 @@ pub(crate) struct Nav {
     pub can_register: bool,
     pub can_eid: bool,
     pub can_cards: bool,
+    pub can_stays: bool,
 }
 
 impl Nav {
@@ -133,6 +136,7 @@ impl Nav {
             can_register: auth.principal.has(Permission::RegisterBirth),
             can_eid: auth.principal.has(Permission::ManageEid),
             can_cards: auth.principal.has(Permission::ReadDossier),
+            can_stays: auth.principal.has(Permission::ReadStays),
         }
     }
 }
