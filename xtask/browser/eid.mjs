@@ -3,7 +3,9 @@
 // from the demo server's outbox page), signs in with password + SMS code, enrols an
 // authenticator app and signs in with it, registers a passkey with Chromium's virtual
 // authenticator (DevTools WebAuthn domain) and signs in with it alone, and finally meets the
-// lockout message. A screenshot of each step is kept.
+// lockout message. Then level 1 by chip: the registration page with the demo server's virtual
+// card reader and a selfie, the officer's review of both images, activation. A screenshot of each
+// step is kept.
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -204,7 +206,64 @@ try {
   assert.match(await page.textContent("#login-error"), /bị khóa/);
   await shot(page, "11-locked");
 
-  console.log("citizen app: level 2 grant, activation, password + SMS, TOTP, passkey, lockout: ok");
+  // Level 1 by chip: the registration page's challenge, answered by the demo server's virtual
+  // card reader for an adult holding a produced card, with a selfie; the officer compares the
+  // selfie with the chip's portrait on the review page and approves; the SMS code activates.
+  const PHONE1 = "0987654321";
+  const ctx1 = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "vi-VN" });
+  const reg = await ctx1.newPage();
+  let pin1 = null;
+  let reading = null;
+  for (let year = 1995; year > 1950 && !reading; year--) {
+    await officer.goto(`${base}/?q=${encodeURIComponent("Trần")}&birth_year=${year}`);
+    const links = officer.locator("a[href^='/persons/']");
+    if (!(await links.count())) continue;
+    const candidate = (await links.first().getAttribute("href")).split("/")[2].split("?")[0];
+    await reg.goto(`${base}/citizen/register`);
+    const challengeId = await reg.getAttribute("form[enctype] input[name=challenge_id]", "value");
+    const res = await reg.request.get(`${base}/citizen/dev/card?pin=${candidate}&challenge_id=${challengeId}`);
+    if (res.status() === 200) { pin1 = candidate; reading = await res.body(); }
+  }
+  assert.ok(reading, "an adult with a produced card, read by the virtual card reader");
+  assert.match(await reg.textContent("#challenge"), /^[0-9A-F]{16}$/);
+  const selfie = await reg.screenshot({ type: "jpeg", quality: 80, clip: { x: 0, y: 0, width: 300, height: 400 } });
+  await reg.fill("#pin", pin1);
+  await reg.fill("#phone", PHONE1);
+  await reg.setInputFiles("#reading", { name: "chip-reading.json", mimeType: "application/json", buffer: reading });
+  await reg.setInputFiles("#selfie", { name: "selfie.jpg", mimeType: "image/jpeg", buffer: selfie });
+  await shot(reg, "12-level1-form");
+  await reg.click("form[enctype] button[type=submit]");
+  await reg.waitForLoadState("load");
+  assert.match(await reg.textContent("body"), /Đã nhận đăng ký/, "the registration waits for review");
+  await shot(reg, "13-level1-pending");
+
+  await officer.goto(`${base}/eid-reviews`);
+  const review = officer.locator("section.review", { hasText: pin1 });
+  const images = review.locator("img");
+  assert.equal(await images.count(), 2, "the selfie and the chip's portrait");
+  for (let i = 0; i < 2; i++) {
+    const shown = await images.nth(i).evaluate((img) => img.decode().then(() => img.naturalWidth > 0, () => false));
+    assert.ok(shown, "an evidence image is displayed");
+  }
+  await shot(officer, "14-officer-review");
+  await review.locator("input[name=note]").fill("ảnh khớp");
+  await review.locator("button[value=approve]").click();
+  await officer.waitForLoadState("load");
+
+  await reg.goto(`${base}/citizen/activate`);
+  await reg.fill("#pin", pin1);
+  await reg.fill("#phone", PHONE1);
+  await reg.click("button[type=submit]");
+  await reg.waitForLoadState("load");
+  await reg.fill("#code", await lastCode(ctx1));
+  await reg.fill("#password", PASSWORD);
+  await reg.fill("#passcode", PASSCODE);
+  await reg.click("button[type=submit]");
+  await reg.waitForLoadState("load");
+  assert.match(await reg.textContent("body"), /Tài khoản đã được kích hoạt/);
+  await shot(reg, "15-level1-activated");
+
+  console.log("citizen app: level 2 grant, activation, password + SMS, TOTP, passkey, lockout, level 1 by chip: ok");
 } finally {
   await browser.close();
 }

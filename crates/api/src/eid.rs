@@ -304,4 +304,7 @@ pub struct ReviewItem {
     pub channel: String,
     pub submitted_at: String,
     pub note: String,
+    /// The images kept for the comparison: `selfie` (sent by the applicant) and
+    /// `chip_portrait` (the chip's DG2); each at `/api/v1/eid/reviews/{pin}/evidence/{kind}`.
+    pub evidence: Vec<String>,
 }

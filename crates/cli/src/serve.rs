@@ -68,6 +68,12 @@ pub async fn serve(storage: Storage, o: ServeOptions) -> anyhow::Result<()> {
         tracing::warn!("no SMS gateway configured: e-ID activation and SMS codes are unavailable");
         app
     };
+    let app = if demo.is_some() {
+        tracing::warn!("demo mode: a virtual card reader answers level-1 registrations (/citizen/dev/card)");
+        app.with_virtual_cards()
+    } else {
+        app
+    };
     let app = Arc::new(app);
     let key_path = storage.data_dir.join("keys").join("signing-es256.p8");
     let (key, created) = SoftwareKey::load_or_create(&key_path).context("cannot load or create the signing key")?;

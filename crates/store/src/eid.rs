@@ -403,6 +403,25 @@ async fn commit(db: &Db, ch: EidChange) -> StoreResult<()> {
             sqlx::query("DELETE FROM eid_org_member WHERE org_id = $1 AND account_id = $2").bind(*org).bind(*account)
         );
     }
+    if let Some(account) = ch.delete_evidence {
+        run!(t, sqlx::query("DELETE FROM eid_review_evidence WHERE account_id = $1").bind(account));
+    }
+    for e in &ch.insert_evidence {
+        run!(
+            t,
+            sqlx::query(
+                "INSERT INTO eid_review_evidence (account_id, kind, byte_len, created_at, key_id, nonce, ciphertext) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(e.account_id)
+            .bind(e.kind.code())
+            .bind(e.byte_len as i64)
+            .bind(micros(e.created_at))
+            .bind(e.sealed.key_id as i64)
+            .bind(e.sealed.nonce.to_vec())
+            .bind(e.sealed.ciphertext.clone())
+        );
+    }
     insert_audit(t, &ch.audit).await?;
     tx.commit().await
 }
@@ -565,6 +584,33 @@ async fn orgs_where(db: &Db, sql: String, key: String) -> StoreResult<Vec<(Org, 
 impl EidStore for SqlStore {
     async fn eid_commit(&self, change: EidChange) -> StoreResult<()> {
         commit(&self.db, change).await
+    }
+
+    async fn eid_review_evidence(&self, account: Uuid) -> StoreResult<Vec<ReviewEvidence>> {
+        type Row = (String, i64, i64, i64, Vec<u8>, Vec<u8>);
+        let rows: Vec<Row> = on_read!(&self.db, c => sqlx::query_as(
+            "SELECT kind, byte_len, created_at, key_id, nonce, ciphertext FROM eid_review_evidence \
+             WHERE account_id = $1 ORDER BY kind",
+        )
+        .bind(account)
+        .fetch_all(c)
+        .await
+        .map_err(map_err)?);
+        rows.into_iter()
+            .map(|(kind, byte_len, created_at, key_id, nonce, ciphertext)| {
+                Ok(ReviewEvidence {
+                    account_id: account,
+                    kind: EvidenceKind::parse(&kind).ok_or_else(|| bad("evidence kind"))?,
+                    byte_len: byte_len as usize,
+                    created_at: from_micros(created_at),
+                    sealed: dinhdanh_app::identity::Sealed {
+                        key_id: key_id as u32,
+                        nonce: nonce.try_into().map_err(|_| bad("evidence nonce"))?,
+                        ciphertext,
+                    },
+                })
+            })
+            .collect()
     }
 
     async fn eid_account(&self, id: Uuid) -> StoreResult<Option<EidAccount>> {

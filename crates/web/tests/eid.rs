@@ -258,6 +258,11 @@ impl Browser {
             b.body(Body::empty()).unwrap()
         };
         let r = send(&self.router, req).await;
+        self.keep_cookies(&r);
+        r
+    }
+
+    fn keep_cookies(&mut self, r: &Resp) {
         for c in r.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()) {
             let (k, v) = c.split(';').next().unwrap().split_once('=').unwrap();
             if c.contains("Max-Age=0") {
@@ -266,7 +271,45 @@ impl Browser {
                 self.cookies.insert(k.to_owned(), v.to_owned());
             }
         }
+    }
+
+    /// A `multipart/form-data` POST, as a form with file inputs sends it.
+    async fn multipart(&mut self, uri: &str, fields: &[(&str, &[u8])]) -> Resp {
+        const BOUNDARY: &str = "----dinhdanh-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"").as_bytes(),
+            );
+            if matches!(*name, "reading" | "selfie") {
+                body.extend_from_slice(
+                    format!("; filename=\"{name}\"\r\nContent-Type: application/octet-stream").as_bytes(),
+                );
+            }
+            body.extend_from_slice(b"\r\n\r\n");
+            body.extend_from_slice(value);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let cookie = self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ");
+        let req = Request::builder()
+            .method("POST")
+            .uri(uri)
+            .header(header::USER_AGENT, "test-browser")
+            .header(header::COOKIE, cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={BOUNDARY}"))
+            .body(Body::from(body))
+            .unwrap();
+        let r = send(&self.router, req).await;
+        self.keep_cookies(&r);
         r
+    }
+
+    /// The value of a hidden input of the page.
+    fn hidden(r: &Resp, name: &str) -> String {
+        let key = format!("name=\"{name}\" value=\"");
+        let at = r.text.find(&key).unwrap_or_else(|| panic!("no {name} field")) + key.len();
+        r.text[at..at + r.text[at..].find('"').unwrap()].to_owned()
     }
 
     fn csrf(r: &Resp) -> String {
@@ -484,5 +527,94 @@ async fn level1_registration_by_chip_over_the_api() {
         assert_eq!(r.json, json!({"state": "pending", "level": 1}));
         let r = api(&router, "POST", "/api/v1/eid/register", None, Some(json!({"pin": pin()}))).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn level1_registration_page_with_a_card_reading_and_a_selfie() {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use dinhdanh_app::cards::chipdata::{CardDates, issue_card_bundle};
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (router, officer) = setup(&t).await;
+        let p = sample::adult_man();
+        let dates = CardDates { issued_on: time::macros::date!(2024 - 07 - 01), expires_on: None };
+        let now = dinhdanh_app::ports::Clock::now(&*t.clock);
+        let portrait = dinhdanh_testkit::synth::face::portrait_jpeg(7, false);
+        let card = issue_card_bundle(&t.pki, &p, dates, Some(&portrait), now).unwrap();
+        let selfie = dinhdanh_testkit::synth::face::portrait_jpeg(9, false);
+        let mut b = Browser { router: router.clone(), cookies: BTreeMap::new() };
+        // The virtual card reader exists only on demo servers.
+        assert_eq!(b.go("GET", "/citizen/dev/card?pin=1&challenge_id=x", &[]).await.status, StatusCode::NOT_FOUND);
+        assert!(b.go("GET", "/citizen/login", &[]).await.text.contains("/citizen/register"), "{e:?}: linked");
+
+        // The page shows a fresh challenge; the reader app answers it.
+        let reading = |page: &Resp| {
+            let hex = page.text.split("id=\"challenge\" class=\"code\">").nth(1).unwrap().split('<').next().unwrap();
+            let bytes: Vec<u8> =
+                (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap()).collect();
+            assert_eq!(bytes.len(), 8, "{e:?}: an 8-byte challenge");
+            let dgs: BTreeMap<String, String> =
+                card.chip.data_groups.iter().map(|(n, b)| (n.to_string(), STANDARD.encode(b))).collect();
+            json!({"sod": STANDARD.encode(&card.chip.sod), "data_groups": dgs,
+                "aa_signature": URL_SAFE_NO_PAD.encode(card.answer_challenge(&bytes).unwrap())})
+            .to_string()
+        };
+        let page = b.go("GET", "/citizen/register", &[]).await;
+        assert_eq!(page.status, StatusCode::OK, "{e:?}");
+        assert!(page.text.contains("enctype=\"multipart/form-data\""), "{e:?}");
+        // A file that is not a card reading: refused on the form, nothing registered.
+        let (csrf, cid) = (Browser::csrf(&page), Browser::hidden(&page, "challenge_id"));
+        let r = b
+            .multipart(
+                "/citizen/register",
+                &[
+                    ("csrf", csrf.as_bytes()),
+                    ("challenge_id", cid.as_bytes()),
+                    ("pin", pin().as_bytes()),
+                    ("phone", PHONE.as_bytes()),
+                    ("reading", b"{\"not\": \"a reading\"}"),
+                    ("selfie", &selfie),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{e:?}");
+        assert!(r.text.contains("Tệp đọc thẻ không hợp lệ"), "{e:?}: {}", r.text);
+        // The answer to the page's challenge, with a selfie: accepted, waiting for review.
+        let (csrf, cid) = (Browser::csrf(&r), Browser::hidden(&r, "challenge_id"));
+        let file = reading(&r);
+        let r = b
+            .multipart(
+                "/citizen/register",
+                &[
+                    ("csrf", csrf.as_bytes()),
+                    ("challenge_id", cid.as_bytes()),
+                    ("pin", pin().as_bytes()),
+                    ("phone", PHONE.as_bytes()),
+                    ("reading", file.as_bytes()),
+                    ("selfie", &selfie),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{e:?}: {}", r.text);
+        assert!(r.text.contains("Đã nhận đăng ký"), "{e:?}");
+
+        // The officer sees both images and opens them.
+        let list = api(&router, "GET", "/api/v1/eid/reviews", Some(&officer), None).await;
+        assert_eq!(list.json[0]["evidence"], json!(["chip_portrait", "selfie"]), "{e:?}: {}", list.text);
+        let req = Request::builder()
+            .uri(format!("/api/v1/eid/reviews/{}/evidence/selfie", pin()))
+            .header(header::AUTHORIZATION, format!("Bearer {officer}"))
+            .body(Body::empty())
+            .unwrap();
+        let res = router.clone().oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{e:?}");
+        assert_eq!(res.headers()[header::CONTENT_TYPE], "image/jpeg", "{e:?}");
+        assert_eq!(res.into_body().collect().await.unwrap().to_bytes().to_vec(), selfie, "{e:?}");
+        let r =
+            api(&router, "GET", &format!("/api/v1/eid/reviews/{}/evidence/fingerprint", pin()), Some(&officer), None)
+                .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{e:?}");
     }
 }

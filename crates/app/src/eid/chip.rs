@@ -10,7 +10,7 @@
 //! that passed every other check waits in the officers' review list: nothing pretends to have
 //! compared faces.
 
-use super::{Challenge, EidAccount, EidChange};
+use super::{Challenge, EidAccount, EidChange, EvidenceKind, ReviewEvidence};
 use crate::App;
 use crate::audit::AuditAction;
 use crate::error::{AppError, AppResult};
@@ -317,10 +317,33 @@ impl App {
             Some(person.id),
             format!("level 1 by chip: passive and active authentication passed, DG1 and DG13 match; {face_note}"),
         );
+        // What the officer will compare, kept sealed until the decision.
+        let mut evidence = Vec::new();
+        if state == AccountState::Pending {
+            let portrait =
+                r.data_groups.get(&2).and_then(|d| lds::parse_dg2(d).ok()).and_then(|faces| faces.into_iter().next());
+            for (kind, bytes) in
+                [(EvidenceKind::Selfie, r.selfie.as_deref()), (EvidenceKind::ChipPortrait, portrait.as_deref())]
+            {
+                let Some(bytes) = bytes.filter(|b| !b.is_empty()) else { continue };
+                let sealed = self
+                    .data_keys()?
+                    .seal(&ReviewEvidence::aad(account.id, kind), bytes)
+                    .map_err(|e| AppError::Internal(format!("sealing review evidence: {e}")))?;
+                evidence.push(ReviewEvidence {
+                    account_id: account.id,
+                    kind,
+                    byte_len: bytes.len(),
+                    created_at: now,
+                    sealed,
+                });
+            }
+        }
         self.store
             .eid_commit(EidChange {
                 insert_account: Some(account.clone()),
                 consume_challenge: Some((challenge.id, now)),
+                insert_evidence: evidence,
                 audit: vec![line],
                 ..Default::default()
             })

@@ -14,6 +14,7 @@ mod login;
 pub mod officer;
 mod org;
 pub mod sms;
+pub mod virtual_card;
 
 pub use dependants::Dependant;
 pub use factors::{PasskeyOptions, TotpEnrolment};
@@ -299,6 +300,50 @@ pub struct OrgMember {
     pub added_by: Uuid,
 }
 
+/// What an officer compares when a level-1 registration by chip waits for review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EvidenceKind {
+    /// The live photo the applicant sent.
+    Selfie,
+    /// The portrait read from the chip (DG2), which our document signer signed.
+    ChipPortrait,
+}
+
+impl EvidenceKind {
+    pub const ALL: [EvidenceKind; 2] = [EvidenceKind::Selfie, EvidenceKind::ChipPortrait];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            EvidenceKind::Selfie => "selfie",
+            EvidenceKind::ChipPortrait => "chip_portrait",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+}
+
+/// An image kept for the review of a registration, sealed with the identity store's data keys
+/// (the account id and the kind are the associated data, so a row cannot be moved to another).
+#[derive(Clone, Debug)]
+pub struct ReviewEvidence {
+    pub account_id: Uuid,
+    pub kind: EvidenceKind,
+    pub byte_len: usize,
+    pub created_at: OffsetDateTime,
+    pub sealed: crate::identity::Sealed,
+}
+
+impl ReviewEvidence {
+    pub fn aad(account_id: Uuid, kind: EvidenceKind) -> Vec<u8> {
+        let mut aad = b"eid-review-evidence:".to_vec();
+        aad.extend_from_slice(account_id.as_bytes());
+        aad.extend_from_slice(kind.code().as_bytes());
+        aad
+    }
+}
+
 /// Everything one e-ID use case writes, committed in one transaction with its audit lines.
 #[derive(Clone, Debug, Default)]
 pub struct EidChange {
@@ -324,6 +369,9 @@ pub struct EidChange {
     pub insert_org: Option<Org>,
     pub insert_member: Option<OrgMember>,
     pub delete_member: Option<(Uuid, Uuid)>,
+    pub insert_evidence: Vec<ReviewEvidence>,
+    /// Deletes the review evidence of an account (the officer has decided).
+    pub delete_evidence: Option<Uuid>,
     pub audit: Vec<AuditEntry>,
 }
 
@@ -349,6 +397,8 @@ pub trait EidStore: Send + Sync {
     async fn eid_passkeys_of(&self, account: Uuid) -> StoreResult<Vec<Passkey>>;
     async fn eid_passkey(&self, credential_id: &[u8]) -> StoreResult<Option<Passkey>>;
     async fn eid_challenge(&self, id: Uuid) -> StoreResult<Option<Challenge>>;
+    /// The review evidence kept for an account (none once an officer has decided).
+    async fn eid_review_evidence(&self, account: Uuid) -> StoreResult<Vec<ReviewEvidence>>;
     async fn eid_device_known(&self, account: Uuid, fingerprint: &str) -> StoreResult<bool>;
     /// Authentication events about a person (their login history), newest first.
     async fn eid_auth_history(&self, person: PersonId, limit: u32) -> StoreResult<Vec<AuditEntry>>;
@@ -383,12 +433,20 @@ pub struct EidParts {
     pub outbox: Option<Arc<sms::DevOutbox>>,
     /// The external face comparison of level-1 registrations; none by default (officers review).
     pub(crate) face: Option<Arc<dyn chip::FaceMatcher>>,
+    /// The demonstration servers' virtual card reader; never in production.
+    pub(crate) virtual_cards: Option<Arc<virtual_card::VirtualCards>>,
     pub(crate) ip_limiter: IpLimiter,
 }
 
 impl Default for EidParts {
     fn default() -> Self {
-        EidParts { sms: Arc::new(sms::NoSmsGateway), outbox: None, face: None, ip_limiter: IpLimiter::default() }
+        EidParts {
+            sms: Arc::new(sms::NoSmsGateway),
+            outbox: None,
+            face: None,
+            virtual_cards: None,
+            ip_limiter: IpLimiter::default(),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! registrations, lock and unlock with a reason. And the register's death event, which revokes
 //! the dead person's account in the same transaction.
 
-use super::{CodePurpose, EidAccount, EidChange, Lock, passcode_key, pin_key};
+use super::{CodePurpose, EidAccount, EidChange, EvidenceKind, Lock, ReviewEvidence, passcode_key, pin_key};
 use crate::App;
 use crate::audit::AuditAction;
 use crate::auth::{Permission, Principal};
@@ -32,6 +32,28 @@ pub struct Level2Grant {
 pub struct ReviewItem {
     pub account: EidAccount,
     pub person: StoredPerson,
+    /// The images kept for the comparison (the selfie, the chip's portrait).
+    pub evidence: Vec<EvidenceKind>,
+}
+
+/// An image of the review evidence, opened for the officer.
+#[derive(Clone, Debug)]
+pub struct EvidenceImage {
+    pub kind: EvidenceKind,
+    /// `image/jpeg` or `image/jp2` (ICAO 9303 allows either in DG2), from the bytes themselves.
+    pub content_type: &'static str,
+    pub bytes: Vec<u8>,
+}
+
+/// The media type of a face image, from its first bytes.
+fn image_type(b: &[u8]) -> &'static str {
+    if b.starts_with(&[0xFF, 0xD8]) {
+        "image/jpeg"
+    } else if b.starts_with(&[0x00, 0x00, 0x00, 0x0C, 0x6A, 0x50]) || b.starts_with(&[0xFF, 0x4F, 0xFF, 0x51]) {
+        "image/jp2"
+    } else {
+        "application/octet-stream"
+    }
 }
 
 impl App {
@@ -168,7 +190,8 @@ impl App {
             if let Some(p) = self.store.person_by_id(a.person_id).await?
                 && who.may_see(&p.person)
             {
-                out.push(ReviewItem { account: a, person: p });
+                let evidence = self.store.eid_review_evidence(a.id).await?.into_iter().map(|e| e.kind).collect();
+                out.push(ReviewItem { account: a, person: p, evidence });
             }
         }
         if !out.is_empty() {
@@ -215,13 +238,52 @@ impl App {
         let line =
             self.officer_line(who, AuditAction::EidAccount, &a, format!("registration {verdict} on review: {note}"));
         self.store
-            .eid_commit(EidChange { update_account: Some(next), audit: vec![line], ..Default::default() })
+            .eid_commit(EidChange {
+                update_account: Some(next),
+                // The images served the decision; nothing keeps them after it.
+                delete_evidence: Some(a.id),
+                audit: vec![line],
+                ..Default::default()
+            })
             .await?;
         let stored = self.store.eid_account(a.id).await?.ok_or(AppError::NotFound)?;
         if approve && let Err(e) = self.issue_code(&stored, CodePurpose::Activation).await {
             tracing::warn!(error = %e, "activation code not sent at approval; the holder can request one");
         }
         Ok(stored)
+    }
+
+    /// Opens one image of a pending registration's review evidence for the officer deciding it
+    /// (e-ID management inside the person's jurisdiction); every opening is audited.
+    pub async fn eid_review_evidence(
+        &self,
+        who: &Principal,
+        pin: &PersonalNumber,
+        kind: EvidenceKind,
+    ) -> AppResult<EvidenceImage> {
+        let subject = self.eid_subject(who, pin).await?;
+        let a = self
+            .store
+            .eid_account_by_person(subject.person.id)
+            .await?
+            .filter(|a| a.state == AccountState::Pending)
+            .ok_or(AppError::NotFound)?;
+        let e = self
+            .store
+            .eid_review_evidence(a.id)
+            .await?
+            .into_iter()
+            .find(|e| e.kind == kind)
+            .ok_or(AppError::NotFound)?;
+        let bytes = self
+            .data_keys()?
+            .open(&e.sealed, &ReviewEvidence::aad(a.id, kind))
+            .map_err(|err| AppError::Internal(format!("opening review evidence: {err}")))?;
+        let mut line = self.officer_line(who, AuditAction::Read, &a, format!("e-ID review evidence: {}", kind.code()));
+        line.fields = kind.code().to_owned();
+        line.purpose = "e-ID registration review".to_owned();
+        self.store.record_access(vec![line]).await?;
+        Ok(EvidenceImage { kind, content_type: image_type(&bytes), bytes })
     }
 
     /// Locks an account with a reason; every session ends at once. Only an officer lifts it.

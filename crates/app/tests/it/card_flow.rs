@@ -405,3 +405,57 @@ async fn a_re_issue_application_after_a_loss_revokes_with_an_event_and_a_refused
         assert_eq!(card_events(&t).await.len(), 2, "{e:?}");
     }
 }
+
+/// Demo servers' virtual card reader: it stands in for the chip of a produced card, so that a
+/// level-1 registration runs every real check (passive and Active Authentication, the register's
+/// match) and lands in the review list with the card's portrait.
+#[tokio::test]
+async fn the_virtual_card_reader_registers_the_holder_of_a_produced_card() {
+    use dinhdanh_app::eid::EvidenceKind;
+    use dinhdanh_app::eid::chip::{ChipRegistration, Level1Outcome};
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let (app, _) = card_app(&t, KeyRing::ephemeral().unwrap());
+        let man = sample::adult_man();
+        crate::seed(&t, &man).await;
+        let clerk = officer(Role::Officer, "province:79");
+        let chief = officer(Role::Supervisor, "province:79");
+        let c = app.eid_chip_challenge("ip").await.unwrap();
+        // Off unless the server turned it on.
+        assert!(matches!(app.virtual_card_read(man.pin.as_str(), c.id).await, Err(AppError::NotFound)), "{e:?}");
+        let app = Arc::new(
+            App::new(t.store.dyn_store(), t.clock.clone(), SeededRng::new(12), AppConfig::default())
+                .with_card_pki(app.card_pki().unwrap().clone())
+                .with_identity_keys(Arc::new(KeyRing::ephemeral().unwrap()))
+                .with_virtual_cards(),
+        );
+        // No card yet: nothing to read.
+        let r = app.virtual_card_read(man.pin.as_str(), c.id).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("pin", Rule::EidCardNotValid)]), "{e:?}");
+
+        let d = app.apply_for_card(&clerk, input(&man, ApplicationKind::FirstIssue)).await.unwrap();
+        app.capture_biometric(&clerk, &man.pin, BiometricKind::Face, BiometricFormat::Jpeg, &face(1)).await.unwrap();
+        for (who, action) in [(&clerk, "capture_biometrics"), (&chief, "approve"), (&clerk, "produce")] {
+            app.transition_dossier(who, d.id, action, "", None).await.unwrap_or_else(|x| panic!("{e:?} {action}: {x}"));
+        }
+        let reading = app.virtual_card_read(man.pin.as_str(), c.id).await.expect("the virtual card answers");
+        assert!(reading.data_groups.contains_key(&15), "{e:?}: the virtual chip has an AA key");
+        let r = ChipRegistration {
+            pin: man.pin.to_string(),
+            phone: "0912000111".into(),
+            challenge_id: c.id,
+            aa_signature: reading.aa_signature,
+            sod: reading.sod,
+            data_groups: reading.data_groups,
+            selfie: Some(face(2)),
+        };
+        let Level1Outcome::AwaitingReview(_) = app.eid_register_chip(r, "ip").await.expect("registered") else {
+            panic!("{e:?}: waits for the officer")
+        };
+        let portrait = app.eid_review_evidence(&clerk, &man.pin, EvidenceKind::ChipPortrait).await.unwrap();
+        assert_eq!(portrait.bytes, face(1), "{e:?}: the produced card's portrait");
+        // A spent challenge is not answered again.
+        let r = app.virtual_card_read(man.pin.as_str(), c.id).await;
+        assert_eq!(crate::invalid(r), crate::pairs(&[("challenge_id", Rule::EidChallengeExpired)]), "{e:?}");
+    }
+}

@@ -180,3 +180,58 @@ async fn level1_by_chip_with_a_face_matcher_and_a_dead_holder() {
         assert_eq!(refusals(&t, &dead).await.len(), 1, "{e:?}");
     }
 }
+
+#[tokio::test]
+async fn the_review_shows_the_selfie_and_the_chip_portrait_until_the_decision() {
+    use dinhdanh_app::eid::EvidenceKind;
+    for t in TestApp::all().await {
+        let e = t.store.engine;
+        let p = sample::adult_man();
+        seed(&t, &p).await;
+        let card = bundle(&t, &p);
+        let selfie = dinhdanh_testkit::synth::face::portrait_jpeg(8, false);
+        let mut r = registration(&t, p.pin.as_str(), &card).await;
+        r.selfie = Some(selfie.clone());
+        let Level1Outcome::AwaitingReview(a) = t.app.eid_register_chip(r, "ip").await.expect("registered") else {
+            panic!("{e:?}: waits for review")
+        };
+        // Sealed at rest: the stored bytes are not the image.
+        let stored = t.app.store.eid_review_evidence(a.id).await.expect("evidence");
+        assert_eq!(stored.len(), 2, "{e:?}");
+        assert!(stored.iter().all(|s| !s.sealed.ciphertext.windows(16).any(|w| selfie.starts_with(w))), "{e:?}");
+
+        let clerk = officer(Role::Officer, &format!("commune:{}", sample::BEN_THANH));
+        let item = t.app.eid_review_list(&clerk).await.expect("list").into_iter().find(|i| i.account.id == a.id);
+        assert_eq!(item.expect("listed").evidence, vec![EvidenceKind::ChipPortrait, EvidenceKind::Selfie], "{e:?}");
+        let img = t.app.eid_review_evidence(&clerk, &p.pin, EvidenceKind::Selfie).await.expect("selfie");
+        assert_eq!((img.content_type, &img.bytes), ("image/jpeg", &selfie), "{e:?}");
+        let portrait = t.app.eid_review_evidence(&clerk, &p.pin, EvidenceKind::ChipPortrait).await.expect("portrait");
+        assert_eq!(portrait.bytes, dinhdanh_testkit::synth::face::portrait_jpeg(7, false), "{e:?}: the chip's DG2");
+        let opened: Vec<_> = t
+            .app
+            .store
+            .audit_for_person(p.id, 50)
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|l| l.action == AuditAction::Read && l.detail.starts_with("e-ID review evidence"))
+            .map(|l| l.fields)
+            .collect();
+        assert_eq!(opened.len(), 2, "{e:?}: every opening audited: {opened:?}");
+
+        // Outside the jurisdiction: refused.
+        let elsewhere = officer(Role::Officer, &format!("commune:{}", sample::BA_DINH));
+        assert!(t.app.eid_review_evidence(&elsewhere, &p.pin, EvidenceKind::Selfie).await.is_err(), "{e:?}");
+
+        // The decision deletes the images.
+        t.app.eid_review_decide(&clerk, &p.pin, true, "khớp ảnh").await.expect("approved");
+        assert!(t.app.store.eid_review_evidence(a.id).await.expect("evidence").is_empty(), "{e:?}");
+        assert!(
+            matches!(
+                t.app.eid_review_evidence(&clerk, &p.pin, EvidenceKind::Selfie).await,
+                Err(dinhdanh_app::AppError::NotFound)
+            ),
+            "{e:?}"
+        );
+    }
+}

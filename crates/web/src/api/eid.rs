@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use dinhdanh_api::eid::*;
@@ -17,7 +18,7 @@ use dinhdanh_api::{ErrorKind, rfc3339};
 use dinhdanh_app::AppError;
 use dinhdanh_app::eid::factors::PasskeyResponse as AppPasskeyResponse;
 use dinhdanh_app::eid::officer::Level2Grant;
-use dinhdanh_app::eid::{self, ClientCtx, EidAccount, Holder, IssuedEidSession, LoginStep, Method};
+use dinhdanh_app::eid::{self, ClientCtx, EidAccount, EvidenceKind, Holder, IssuedEidSession, LoginStep, Method};
 use dinhdanh_crypto::webauthn::{COSE_ES256, SUPPORTED_ALGORITHMS};
 use dinhdanh_domain::codes::Phone;
 use dinhdanh_domain::error::{Errors as FieldErrors, Rule};
@@ -755,9 +756,40 @@ pub async fn reviews(caller: Caller, State(s): State<AppState>) -> ApiResult<Jso
                 channel: i.account.channel.clone(),
                 submitted_at: rfc3339(i.account.created_at),
                 note: i.account.note.clone(),
+                evidence: i.evidence.iter().map(|k| k.code().to_owned()).collect(),
             })
             .collect(),
     ))
+}
+
+/// One image of a pending registration's review evidence: the applicant's selfie or the chip's
+/// portrait (DG2), for the officer comparing them. Every opening is audited.
+#[utoipa::path(get, path = "/api/v1/eid/reviews/{pin}/evidence/{kind}", tag = "eid-officers",
+    params(("pin" = String, Path, description = "PIN"),
+        ("kind" = String, Path, description = "`selfie` or `chip_portrait`")),
+    responses((status = 200, description = "The image", content(
+        (Vec<u8> = "image/jpeg"), (Vec<u8> = "image/jp2"), (Vec<u8> = "application/octet-stream"))), Errors))]
+pub async fn review_evidence(
+    caller: Caller,
+    State(s): State<AppState>,
+    ApiPath((pin, kind)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let kind = EvidenceKind::parse(&kind).ok_or(ApiError::from(AppError::NotFound))?;
+    let img = s.app.eid_review_evidence(&caller.principal, &pin_path(&pin)?, kind).await?;
+    Ok(evidence_response(img))
+}
+
+/// An evidence image as an HTTP response: never cached, never sniffed.
+pub(crate) fn evidence_response(img: dinhdanh_app::eid::officer::EvidenceImage) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, img.content_type),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        img.bytes,
+    )
+        .into_response()
 }
 
 /// Approves (an activation code goes out) or rejects a pending registration.

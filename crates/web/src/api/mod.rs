@@ -201,6 +201,7 @@ pub fn router() -> Router<AppState> {
         .route("/eid/accounts/{pin}/unlock", post(eid::officer_unlock))
         .route("/eid/reviews", get(eid::reviews))
         .route("/eid/reviews/{pin}/decision", post(eid::review_decide))
+        .route("/eid/reviews/{pin}/evidence/{kind}", get(eid::review_evidence))
         .route("/cards/applications", post(cards::apply))
         .route("/cards/applications/{id}", get(cards::application))
         .route("/cards/applications/{id}/steps", post(cards::step))
@@ -383,7 +384,7 @@ impl Modify for BearerAuth {
         eid::change_passcode, eid::lock_self, eid::totp_begin, eid::totp_confirm, eid::totp_remove,
         eid::passkeys, eid::passkey_options, eid::passkey_register, eid::passkey_remove, eid::dependants,
         eid::dependant, eid::organisations, eid::register_org, eid::add_member, eid::remove_member,
-        eid::grant_level2, eid::account, eid::officer_lock, eid::officer_unlock, eid::reviews, eid::review_decide,
+        eid::grant_level2, eid::account, eid::officer_lock, eid::officer_unlock, eid::reviews, eid::review_decide, eid::review_evidence,
         cards::apply, cards::application, cards::step, cards::biometrics, cards::capture, cards::cards,
         cards::report_lost, cards::qr_texts, cards::qr_image, cards::card_image, cards::revoke, cards::status, cards::verify,
         cards::qr_keys, cards::verify_qr,

@@ -173,6 +173,8 @@ struct ReviewVm {
     channel: String,
     submitted: String,
     note: String,
+    /// Evidence kinds kept for the comparison (`selfie`, `chip_portrait`).
+    evidence: Vec<&'static str>,
 }
 
 #[derive(Template)]
@@ -198,6 +200,7 @@ pub(crate) async fn reviews(State(state): State<AppState>, auth: Auth, uri: Uri)
                     channel: i.account.channel.clone(),
                     submitted: when(i.account.created_at),
                     note: i.account.note.clone(),
+                    evidence: i.evidence.iter().map(|k| k.code()).collect(),
                 })
                 .collect();
             render(
@@ -223,6 +226,21 @@ pub(crate) async fn review_decide(
     };
     match state.app.eid_review_decide(&auth.principal, &pin, get("decision") == "approve", get("note")).await {
         Ok(_) => Redirect::to("/eid-reviews?done=1").into_response(),
+        Err(e) => app_error_page(&auth, e),
+    }
+}
+
+/// One image of a pending registration's review evidence, for the `<img>` of the review list.
+pub(crate) async fn review_evidence(
+    State(state): State<AppState>,
+    auth: Auth,
+    axum::extract::Path((pin, kind)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let (Ok(pin), Some(kind)) = (PersonalNumber::parse(&pin), dinhdanh_app::eid::EvidenceKind::parse(&kind)) else {
+        return app_error_page(&auth, AppError::NotFound);
+    };
+    match state.app.eid_review_evidence(&auth.principal, &pin, kind).await {
+        Ok(img) => crate::api::eid::evidence_response(img),
         Err(e) => app_error_page(&auth, e),
     }
 }

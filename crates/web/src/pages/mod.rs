@@ -59,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/card-applications", get(cards::list))
         .route("/card-applications/{id}", get(cards::detail).post(cards::step))
         .route("/persons/{pin}/cards", get(cards::person_cards).post(cards::person_cards_action))
+        .route("/eid-reviews/{pin}/{kind}", get(eid_accounts::review_evidence))
         .merge(citizen::router())
         .route("/static/app.css", get(stylesheet))
         .fallback(not_found)

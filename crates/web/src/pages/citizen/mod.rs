@@ -9,6 +9,7 @@
 mod account;
 mod auth;
 mod org;
+mod register;
 
 use super::i18n::{Lang, Tr};
 use super::{cookie, render};
@@ -56,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .route("/citizen/dependants/{pin}", get(account::dependant))
         .route("/citizen/organisations", get(org::page).post(org::action))
         .route("/citizen/dev/sms", get(account::dev_outbox))
+        .route("/citizen/register", get(register::form).post(register::submit))
+        .route("/citizen/dev/card", get(register::dev_card))
         .route("/static/citizen.js", get(script))
 }
 
