@@ -106,6 +106,7 @@ const EXPECTED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/eid/accounts/{pin}/unlock"),
     ("get", "/api/v1/eid/reviews"),
     ("post", "/api/v1/eid/reviews/{pin}/decision"),
+    ("get", "/api/v1/eid/reviews/{pin}/evidence/{kind}"),
     ("post", "/api/v1/cards/applications"),
     ("get", "/api/v1/cards/applications/{id}"),
     ("post", "/api/v1/cards/applications/{id}/steps"),

@@ -102,6 +102,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/eid/accounts/{pin}/unlock"),
     ("get", "/eid/reviews"),
     ("post", "/eid/reviews/{pin}/decision"),
+    ("get", "/eid/reviews/{pin}/evidence/{kind}"),
     ("post", "/cards/applications"),
     ("get", "/cards/applications/{id}"),
     ("post", "/cards/applications/{id}/steps"),
