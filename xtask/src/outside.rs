@@ -122,6 +122,61 @@ pub fn api_token(server: &Server, user: &str, password: &str) -> Result<String> 
     v["token"].as_str().map(str::to_owned).context("login answer without token")
 }
 
+/// The newest six-digit code in the demo server's SMS outbox page.
+fn last_sms_code(server: &Server) -> Result<String> {
+    let (status, page) = http(server.addr, "GET", "/citizen/dev/sms", None)?;
+    if status != 200 {
+        bail!("the demo SMS outbox answered {status}");
+    }
+    // Newest first; a code is the first run of exactly six digits in a message cell.
+    page.split("class=\"sms\"")
+        .skip(1)
+        .find_map(|cell| {
+            let text = cell.split("</td>").next().unwrap_or("");
+            text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).map(str::to_owned)
+        })
+        .context("no code in the demo SMS outbox")
+}
+
+/// A fully signed-in e-ID holder's token on the demo server: an officer grants level 2 to an
+/// adult of the demo register, the holder activates with the SMS code, signs in with the password
+/// and completes the second factor with another SMS code.
+pub fn citizen_token(server: &Server, officer: &str) -> Result<String> {
+    let json = |s: &str| -> Result<serde_json::Value> { Ok(serde_json::from_str(s)?) };
+    let (_, found) = http_as(server.addr, "GET", "/api/v1/persons?q=Nguy%E1%BB%85n&year=1980", Some(officer), None)?;
+    let pin = json(&found)?["items"][0]["pin"].as_str().context("an adult named Nguyễn born in 1980")?.to_owned();
+    let grant = serde_json::json!({"pin": pin, "phone": "0911222333", "card_checked": true, "person_checked": true});
+    let (status, resp) =
+        http_as(server.addr, "POST", "/api/v1/eid/accounts/level2", Some(officer), Some(&grant.to_string()))?;
+    if status != 200 {
+        bail!("level-2 grant: {status} {resp}");
+    }
+    let password = "sông Hồng chảy qua cầu Long Biên";
+    let activate =
+        serde_json::json!({"pin": pin, "code": last_sms_code(server)?, "password": password, "passcode": "270418"});
+    let (status, resp) = http(server.addr, "POST", "/api/v1/eid/activation", Some(&activate.to_string()))?;
+    if status != 204 {
+        bail!("activation: {status} {resp}");
+    }
+    let login = serde_json::json!({"pin": pin, "password": password});
+    let (status, resp) = http(server.addr, "POST", "/api/v1/eid/login", Some(&login.to_string()))?;
+    if status != 200 {
+        bail!("sign-in: {status} {resp}");
+    }
+    let partial = json(&resp)?["token"].as_str().context("a second-factor token")?.to_owned();
+    let (status, resp) = http_as(server.addr, "POST", "/api/v1/eid/login/sms-code", Some(&partial), None)?;
+    if status != 202 {
+        bail!("sign-in code: {status} {resp}");
+    }
+    let second = serde_json::json!({"method": "sms", "code": last_sms_code(server)?});
+    let (status, resp) =
+        http_as(server.addr, "POST", "/api/v1/eid/login/second-factor", Some(&partial), Some(&second.to_string()))?;
+    if status != 200 {
+        bail!("second factor: {status} {resp}");
+    }
+    json(&resp)?["token"].as_str().map(str::to_owned).context("a full session token")
+}
+
 fn tools_dir(root: &Path) -> PathBuf {
     root.join("target/xtask")
 }
@@ -199,6 +254,23 @@ pub fn run(root: &Path) -> Result<()> {
     let (user, password) = demo_credentials(&server, "supervisor")?;
     let token = api_token(&server, &user, &password)?;
     let base = format!("http://{}", server.addr);
+
+    // The holder's routes first, while the per-IP sign-in budget of 127.0.0.1 is untouched: a
+    // signed-in e-ID holder's token opens `/api/v1/eid/me…`. Self-locking and deleting one session
+    // by id are left out: either can end the run's own session, and every later call would be 401.
+    let citizen = citizen_token(&server, &token)?;
+    step(root, "schemathesis: the e-ID holder's routes with a holder's session", {
+        let mut c = Command::new(&st);
+        c.args(["run", &format!("{base}/api/v1/openapi.json")])
+            .args(["--checks", "not_a_server_error,response_schema_conformance,status_code_conformance"])
+            .args(["--max-examples", "25", "--seed", "2025"])
+            .args(["--include-path-regex", "^/api/v1/eid/me"])
+            .args(["--exclude-path-regex", "me/lock$|me/sessions/"])
+            .args(["--header", &format!("Authorization: Bearer {citizen}")])
+            .env("SCHEMATHESIS_HOOKS", "")
+            .env("NO_COLOR", "1");
+        c
+    })?;
 
     step(root, "schemathesis: no server errors, responses match the OpenAPI document", {
         let mut c = Command::new(&st);

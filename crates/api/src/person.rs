@@ -214,8 +214,10 @@ impl From<&dp::Relative> for Relative {
     }
 }
 
-/// A card issued to the person (Art. 9 item 14).
+/// A card issued to the person (Art. 9 item 14), as the record keeps it. Named apart from the
+/// card API's `Card` so that the two schemas of the OpenAPI document do not overwrite each other.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = CardRecord)]
 pub struct Card {
     /// `cmnd9`, `cmnd12`, `cccd_barcode`, `cccd_chip`, `can_cuoc_2024`.
     pub kind: String,
