@@ -53,7 +53,17 @@ fn write_new(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 /// `keys/csca-es384.p8`, `keys/document-signer-es256.p8`, `keys/card-qr-es256.p8`,
 /// `keys/data/data-key-N.aes256`, and the certificates `pki/csca.der`, `pki/document-signer.der`,
 /// `pki/csca.crl`. A CRL past half its life is renewed.
-pub fn load_or_create(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<CardKeys> {
+///
+/// With `ds_hsm`, the document signer's key is the key pair of that label in the HSM (made there
+/// on first use if the token has none; the private key never leaves the token), and its
+/// certificate, issued under the CSCA, is kept as `pki/document-signer-pkcs11-LABEL.der`. Cards
+/// signed earlier under the software key keep verifying: their EF.SOD carries their own
+/// certificate, which chains to the same CSCA.
+pub fn load_or_create(
+    data_dir: &Path,
+    now: OffsetDateTime,
+    ds_hsm: Option<&dinhdanh_crypto::pkcs11::Pkcs11Config>,
+) -> anyhow::Result<CardKeys> {
     let keys = data_dir.join("keys");
     let pki_dir = data_dir.join("pki");
     let policy = PkiPolicy::default();
@@ -67,7 +77,19 @@ pub fn load_or_create(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<Ca
         Ok(Arc::new(key))
     };
     let csca_key = load("csca-es384.p8", KeyAlgorithm::EcdsaP384)?;
-    let ds_key = load("document-signer-es256.p8", KeyAlgorithm::EcdsaP256)?;
+    let (ds_key, ds_file): (Arc<dyn Signer>, String) = match ds_hsm {
+        None => (load("document-signer-es256.p8", KeyAlgorithm::EcdsaP256)?, "document-signer.der".to_owned()),
+        Some(cfg) => {
+            let (key, created) = dinhdanh_crypto::pkcs11::Pkcs11Key::generate(cfg, KeyAlgorithm::EcdsaP256)
+                .with_context(|| format!("the document signer's key in the HSM ({cfg:?})"))?;
+            if created {
+                tracing::warn!(hsm = ?cfg, "generated the document signer's key pair in the HSM");
+            }
+            let label: String =
+                cfg.key_label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+            (Arc::new(key), format!("document-signer-pkcs11-{label}.der"))
+        }
+    };
     let qr_key = load("card-qr-es256.p8", KeyAlgorithm::EcdsaP256)?;
 
     let csca_path = pki_dir.join("csca.der");
@@ -79,10 +101,18 @@ pub fn load_or_create(data_dir: &Path, now: OffsetDateTime) -> anyhow::Result<Ca
             c
         }
     };
-    let ds_path = pki_dir.join("document-signer.der");
-    let ds = match std::fs::read(&ds_path) {
-        Ok(der) => Certificate::from_der(&der).with_context(|| format!("{}", ds_path.display()))?,
-        Err(_) => {
+    let ds_path = pki_dir.join(&ds_file);
+    let stored = match std::fs::read(&ds_path) {
+        Ok(der) => Some(Certificate::from_der(&der).with_context(|| format!("{}", ds_path.display()))?),
+        Err(_) => None,
+    };
+    // A certificate for another key (the HSM's key was replaced) is not this signer's.
+    let stored = stored.filter(|c| {
+        matches!(&c.public_key, dinhdanh_icao::keys::PublicKey::Ec { point, .. } if *point == ds_key.public_point())
+    });
+    let ds = match stored {
+        Some(c) => c,
+        None => {
             let c =
                 CardPki::issue_document_signer(&policy, &csca, csca_key.clone(), ds_key.clone(), random_serial(), now)?;
             write_new(&ds_path, &c.der)?;
@@ -292,4 +322,55 @@ pub fn samples(dir: &Path, count: usize, seed: u64, now: OffsetDateTime) -> anyh
         out.push(card_dir);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dinhdanh_crypto::pkcs11::{Pkcs11Config, clear_token, find_softhsm, init_token};
+
+    /// The document signer's key in an HSM (SoftHSM2): its certificate is issued under the CSCA
+    /// once, found again on the next start, and the chips it signs pass passive authentication.
+    #[test]
+    fn the_document_signer_key_can_live_in_an_hsm() {
+        let module = find_softhsm().expect("SoftHSM2 is installed (apt-get install softhsm2)");
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let token = format!("dd-ds-{}-{nanos}", std::process::id());
+        init_token(&module, &token, "so-secret-1", "user-pin-1").unwrap();
+        let cfg = Pkcs11Config {
+            module,
+            token_label: token.clone(),
+            pin: zeroize::Zeroizing::new("user-pin-1".into()),
+            key_label: "ds key/1".into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let now = OffsetDateTime::now_utc();
+        let first = load_or_create(dir.path(), now, Some(&cfg)).unwrap();
+        assert_eq!(
+            &first.pki.document_signer.public_key,
+            first.pki.ds_signer().public_key(),
+            "the certificate is the HSM key's"
+        );
+        assert!(dir.path().join("pki/document-signer-pkcs11-ds_key_1.der").exists());
+        assert!(!dir.path().join("keys/document-signer-es256.p8").exists(), "no software DS key was made");
+
+        let again = load_or_create(dir.path(), now, Some(&cfg)).unwrap();
+        assert_eq!(again.pki.document_signer.serial, first.pki.document_signer.serial, "found again, not re-issued");
+
+        let p = dinhdanh_synth::persons(7, now.date(), 50)
+            .find(|p| p.date_of_birth.age_on(now.date()) >= 18)
+            .expect("an adult");
+        let dates = dinhdanh_app::cards::chipdata::CardDates { issued_on: now.date(), expires_on: None };
+        let chip = dinhdanh_app::cards::chipdata::build_chip(&again.pki, &p, dates, None, None, now).unwrap();
+        let trust = TrustStore { cscas: vec![again.pki.csca.clone()], crls: vec![again.pki.crl()] };
+        let report = passive_authentication(&chip.sod, &chip.data_groups, &trust, now);
+        assert!(report.is_valid(), "{report}");
+
+        let _ = clear_token(&cfg);
+        let _ = std::process::Command::new("softhsm2-util")
+            .args(["--delete-token", "--token", &token])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
 }

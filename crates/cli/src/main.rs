@@ -41,6 +41,20 @@ pub struct Storage {
     /// the built-in one: how operators add a year without a new release.
     #[arg(long, env = "DINHDANH_HOLIDAYS")]
     holidays: Option<PathBuf>,
+    /// PKCS#11 module of the HSM holding the document signer's key (e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so); without it the key is a file in the data directory.
+    #[arg(long, env = "DINHDANH_DS_PKCS11_MODULE")]
+    ds_pkcs11_module: Option<PathBuf>,
+    /// Label of the HSM token.
+    #[arg(long, env = "DINHDANH_DS_PKCS11_TOKEN", requires = "ds_pkcs11_module")]
+    ds_pkcs11_token: Option<String>,
+    /// Label of the document signer's key pair in the token.
+    #[arg(long, env = "DINHDANH_DS_PKCS11_KEY", default_value = "dinhdanh-document-signer")]
+    ds_pkcs11_key: String,
+    /// File holding the token's user PIN (the PIN is never a command-line argument; the
+    /// environment variable DINHDANH_DS_PKCS11_PIN is read when no file is given).
+    #[arg(long, env = "DINHDANH_DS_PKCS11_PIN_FILE")]
+    ds_pkcs11_pin_file: Option<PathBuf>,
 }
 
 /// The HTTP SMS gateway (without `--sms-url`, demo servers use the development outbox and other
@@ -386,6 +400,26 @@ impl Storage {
 
     /// The application with given settings (the holiday calendar from `--holidays` added),
     /// before the adapters that `serve` adds.
+    /// Where the document signer's key lives when it is in an HSM.
+    fn ds_hsm(&self) -> anyhow::Result<Option<dinhdanh_crypto::pkcs11::Pkcs11Config>> {
+        let Some(module) = &self.ds_pkcs11_module else { return Ok(None) };
+        let token = self.ds_pkcs11_token.clone().context("--ds-pkcs11-token is needed with --ds-pkcs11-module")?;
+        let pin = match &self.ds_pkcs11_pin_file {
+            Some(path) => std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the HSM PIN file {}", path.display()))?
+                .trim()
+                .to_owned(),
+            None => std::env::var("DINHDANH_DS_PKCS11_PIN")
+                .context("the HSM user PIN: set --ds-pkcs11-pin-file or DINHDANH_DS_PKCS11_PIN")?,
+        };
+        Ok(Some(dinhdanh_crypto::pkcs11::Pkcs11Config {
+            module: module.clone(),
+            token_label: token,
+            pin: zeroize::Zeroizing::new(pin),
+            key_label: self.ds_pkcs11_key.clone(),
+        }))
+    }
+
     pub async fn app_with(&self, mut config: AppConfig) -> anyhow::Result<(App, Arc<SqlStore>)> {
         if let Some(path) = &self.holidays {
             let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -395,7 +429,8 @@ impl Storage {
         }
         warn_uncovered_years(&config.calendar);
         let store = self.open().await?;
-        let keys = cards::load_or_create(&self.data_dir, time::OffsetDateTime::now_utc())?;
+        let hsm = self.ds_hsm()?;
+        let keys = cards::load_or_create(&self.data_dir, time::OffsetDateTime::now_utc(), hsm.as_ref())?;
         let app = App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), config)
             .with_card_pki(keys.pki)
             .with_identity_keys(keys.data_keys)
