@@ -64,21 +64,36 @@ impl App {
         }
     }
 
+    /// Runs `f` (an Argon2id hash or verification) off the async executor, at most
+    /// `hash_concurrency` at a time, in working memory taken from the pool and given back: the
+    /// memory of a login storm stays at `hash_concurrency` × 19 MiB.
+    async fn with_hash_memory<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut password::HashMemory) -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let _permit = self.hash_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+        let pool = self.hash_memory.clone();
+        let taken = pool.lock().map_err(|_| AppError::Internal("hash memory poisoned".into()))?.pop();
+        let (out, memory) = tokio::task::spawn_blocking(move || {
+            let mut memory = taken.unwrap_or_default();
+            let out = f(&mut memory);
+            (out, memory)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        pool.lock().map_err(|_| AppError::Internal("hash memory poisoned".into()))?.push(memory);
+        Ok(out)
+    }
+
     /// Argon2id off the async executor, at most `hash_concurrency` at a time (memory stays bounded).
     pub async fn hash_password(&self, pw: String) -> AppResult<String> {
         let mut salt = [0u8; password::SALT_LEN];
         self.rng.fill(&mut salt);
-        let _permit = self.hash_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || password::hash(&pw, &salt))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+        self.with_hash_memory(move |m| password::hash_in(&pw, &salt, m)).await
     }
 
     pub async fn verify_password(&self, pw: String, phc: String) -> AppResult<bool> {
-        let _permit = self.hash_permits.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || password::verify(&pw, &phc))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))
+        self.with_hash_memory(move |m| password::verify_in(&pw, &phc, m)).await
     }
 
     pub async fn create_officer(&self, who: &Principal, n: NewOfficer) -> AppResult<Officer> {

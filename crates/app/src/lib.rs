@@ -87,6 +87,8 @@ pub struct App {
     pub rng: Arc<dyn Rng>,
     pub config: AppConfig,
     hash_permits: Arc<tokio::sync::Semaphore>,
+    /// Argon2 working memory, one per permit at most: what bounds the memory of a login storm.
+    hash_memory: Arc<std::sync::Mutex<Vec<dinhdanh_crypto::password::HashMemory>>>,
     client_cache: accounts::ClientCache,
     /// The CSCA, document signer and CRL that sign card chip data; `None` until configured.
     card_pki: Option<Arc<pki::CardPki>>,
@@ -108,6 +110,7 @@ impl App {
             rng,
             config,
             hash_permits,
+            hash_memory: Default::default(),
             client_cache: Default::default(),
             card_pki: None,
             identity_keys: None,
