@@ -67,10 +67,27 @@ pub fn context(module: &Path) -> Result<Pkcs11, KeyError> {
 }
 
 /// The slot whose token has `label`.
+///
+/// Another process may remove a token while the slots are listed (SoftHSM keeps one directory per
+/// token, shared by every process): a slot whose token cannot be read is not ours and is skipped,
+/// and a listing that fails is tried again a few times.
 pub fn find_token(ctx: &Pkcs11, label: &str) -> Result<Slot, KeyError> {
-    for slot in ctx.get_slots_with_initialized_token().map_err(err("listing slots"))? {
-        let info = ctx.get_token_info(slot).map_err(err("token info"))?;
-        if info.label().trim_end() == label {
+    let mut attempt = 0;
+    let slots = loop {
+        match ctx.get_slots_with_token() {
+            Ok(slots) => break slots,
+            Err(e) if attempt >= 4 => return Err(err("listing slots")(e)),
+            Err(_) => {
+                std::thread::sleep(std::time::Duration::from_millis(20 << attempt));
+                attempt += 1;
+            }
+        }
+    };
+    for slot in slots {
+        if let Ok(info) = ctx.get_token_info(slot)
+            && info.token_initialized()
+            && info.label().trim_end() == label
+        {
             return Ok(slot);
         }
     }
