@@ -4,6 +4,7 @@
 
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, ApiQuery, Caller, JsonBody};
+use super::params::{dossier_of_kind, id_param, pin_param, take_step};
 use super::{Errors, PublicErrors, remap_fields};
 use crate::AppState;
 use crate::render;
@@ -20,23 +21,12 @@ use dinhdanh_app::identity::{BiometricFormat, BiometricInfo, BiometricKind};
 use dinhdanh_app::workflow::{Applicant, ApplicantRelation, Dossier, DossierView};
 use dinhdanh_domain::date::iso;
 use dinhdanh_domain::error::Rule;
-use dinhdanh_domain::pin::PersonalNumber;
 use dinhdanh_icao::verify::Outcome;
 use serde::Deserialize;
 use utoipa::IntoParams;
-use uuid::Uuid;
 
 /// Largest biometric upload: a fingerprint image of 1 MiB (a face is at most 512 KiB).
 pub const MAX_BIOMETRIC_BYTES: usize = dinhdanh_app::identity::FINGER_MAX_BYTES;
-
-fn pin_param(s: &str) -> ApiResult<PersonalNumber> {
-    PersonalNumber::parse(s).map_err(|r| ApiError::invalid("pin", r))
-}
-
-/// An id that cannot exist is simply not found.
-fn id_param(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::new(ErrorKind::NotFound))
-}
 
 fn application_body(d: &Dossier, log: Option<&DossierView>) -> CardApplication {
     let state = d.state();
@@ -147,14 +137,6 @@ pub async fn apply(
     Ok((axum::http::StatusCode::CREATED, Json(application_body(&d, None))))
 }
 
-async fn card_dossier(s: &AppState, caller: &Caller, id: &str) -> ApiResult<DossierView> {
-    let view = s.app.dossier(&caller.principal, id_param(id)?).await?;
-    if view.dossier.kind.code != KIND_CODE {
-        return Err(ApiError::new(ErrorKind::NotFound));
-    }
-    Ok(view)
-}
-
 /// An application with its log (officers of the handling commune; audited).
 #[utoipa::path(get, path = "/api/v1/cards/applications/{id}", tag = "cards",
     params(("id" = String, Path, description = "Application id (UUID)")),
@@ -164,7 +146,7 @@ pub async fn application(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<CardApplication>> {
-    let view = card_dossier(&s, &caller, &id).await?;
+    let view = dossier_of_kind(&s, &caller, &id, |k| k == KIND_CODE).await?;
     Ok(Json(application_body(&view.dossier, Some(&view))))
 }
 
@@ -180,13 +162,7 @@ pub async fn step(
     ApiPath(id): ApiPath<String>,
     JsonBody(req): JsonBody<StepRequest>,
 ) -> ApiResult<Json<CardApplication>> {
-    let id = card_dossier(&s, &caller, &id).await?.dossier.id;
-    let action = req.action.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    let action = action.ok_or_else(|| ApiError::invalid("action", Rule::Required))?;
-    let d = s
-        .app
-        .transition_dossier(&caller.principal, id, action, req.note.as_deref().unwrap_or(""), req.expected_version)
-        .await?;
+    let d = take_step(&s, &caller, &id, |k| k == KIND_CODE, &req).await?;
     Ok(Json(application_body(&d, None)))
 }
 

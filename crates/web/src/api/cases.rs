@@ -13,7 +13,6 @@ use dinhdanh_api::{ErrorKind, rfc3339};
 use dinhdanh_app::ports::Candidate;
 use dinhdanh_app::ports::{AdjudicationCase, CaseStatus};
 use dinhdanh_app::register::Decision;
-use uuid::Uuid;
 
 fn candidate(c: &Candidate) -> CaseCandidate {
     match c {
@@ -54,11 +53,6 @@ pub fn case_body(c: &AdjudicationCase) -> Case {
     }
 }
 
-/// A case id that cannot exist is simply not found.
-fn case_id(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::new(ErrorKind::NotFound))
-}
-
 /// Cases inside the caller's jurisdiction (supervisors, clients with `adjudication`).
 #[utoipa::path(get, path = "/api/v1/adjudication", tag = "adjudication", params(CasesQuery),
     responses((status = 200, description = "Cases, newest first", body = Vec<Case>), Errors))]
@@ -81,7 +75,7 @@ pub async fn list(
     params(("id" = String, Path, description = "Case id (UUID)")),
     responses((status = 200, description = "The case", body = Case), Errors))]
 pub async fn get(caller: Caller, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Case>> {
-    let id = case_id(&id)?;
+    let id = super::params::id_param(&id)?;
     Ok(Json(case_body(&s.app.case(&caller.principal, id).await?)))
 }
 
@@ -95,7 +89,7 @@ pub async fn decide(
     ApiPath(id): ApiPath<String>,
     JsonBody(req): JsonBody<DecisionRequest>,
 ) -> ApiResult<Json<Case>> {
-    let id = case_id(&id)?;
+    let id = super::params::id_param(&id)?;
     let (decision, note) = req.parse()?;
     let decision = match decision {
         ParsedDecision::Create => Decision::Create,

@@ -668,10 +668,6 @@ pub fn officer_view(a: &EidAccount) -> OfficerAccountView {
     }
 }
 
-fn pin_path(pin: &str) -> ApiResult<PersonalNumber> {
-    PersonalNumber::parse(pin).map_err(|r| ApiError::invalid("pin", r))
-}
-
 /// Grants level 2 at the counter (officers in the person's jurisdiction): upgrades the person's
 /// account or creates one, whose activation code goes by SMS.
 #[utoipa::path(post, path = "/api/v1/eid/accounts/level2", tag = "eid-officers", request_body = Level2Request,
@@ -708,7 +704,7 @@ pub async fn account(
 ) -> ApiResult<Json<OfficerAccountView>> {
     let a = s
         .app
-        .eid_account_for_officer(&caller.principal, &pin_path(&pin)?)
+        .eid_account_for_officer(&caller.principal, &super::params::pin_param(&pin)?)
         .await?
         .ok_or_else(|| ApiError::new(ErrorKind::NotFound))?;
     Ok(Json(officer_view(&a)))
@@ -724,7 +720,7 @@ pub async fn officer_lock(
     ApiPath(pin): ApiPath<String>,
     JsonBody(r): JsonBody<ReasonRequest>,
 ) -> ApiResult<Json<OfficerAccountView>> {
-    let a = s.app.eid_officer_lock(&caller.principal, &pin_path(&pin)?, text(&r.reason)).await?;
+    let a = s.app.eid_officer_lock(&caller.principal, &super::params::pin_param(&pin)?, text(&r.reason)).await?;
     Ok(Json(officer_view(&a)))
 }
 
@@ -738,7 +734,7 @@ pub async fn officer_unlock(
     ApiPath(pin): ApiPath<String>,
     JsonBody(r): JsonBody<ReasonRequest>,
 ) -> ApiResult<Json<OfficerAccountView>> {
-    let a = s.app.eid_officer_unlock(&caller.principal, &pin_path(&pin)?, text(&r.reason)).await?;
+    let a = s.app.eid_officer_unlock(&caller.principal, &super::params::pin_param(&pin)?, text(&r.reason)).await?;
     Ok(Json(officer_view(&a)))
 }
 
@@ -775,7 +771,7 @@ pub async fn review_evidence(
     ApiPath((pin, kind)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let kind = EvidenceKind::parse(&kind).ok_or(ApiError::from(AppError::NotFound))?;
-    let img = s.app.eid_review_evidence(&caller.principal, &pin_path(&pin)?, kind).await?;
+    let img = s.app.eid_review_evidence(&caller.principal, &super::params::pin_param(&pin)?, kind).await?;
     Ok(evidence_response(img))
 }
 
@@ -808,6 +804,7 @@ pub async fn review_decide(
         Some(_) => return Err(ApiError::invalid("decision", Rule::Decision)),
         None => return Err(ApiError::invalid("decision", Rule::Required)),
     };
-    let a = s.app.eid_review_decide(&caller.principal, &pin_path(&pin)?, approve, text(&r.note)).await?;
+    let a =
+        s.app.eid_review_decide(&caller.principal, &super::params::pin_param(&pin)?, approve, text(&r.note)).await?;
     Ok(Json(officer_view(&a)))
 }

@@ -11,10 +11,9 @@ use axum::http::StatusCode;
 use dinhdanh_api::events::{
     DeadLetter, NewSubscriptionRequest, NewSubscriptionResponse, ReplayRequest, Requeued, Subscription,
 };
-use dinhdanh_api::{ErrorKind, rfc3339};
+use dinhdanh_api::rfc3339;
 use dinhdanh_app::outbox::{self, NewSubscription, QueueCounts, ReplayFrom};
 use dinhdanh_domain::error::Rule;
-use uuid::Uuid;
 
 fn body(s: &outbox::Subscription, q: QueueCounts) -> Subscription {
     Subscription {
@@ -33,10 +32,6 @@ fn body(s: &outbox::Subscription, q: QueueCounts) -> Subscription {
         delivered: q.delivered,
         dead: q.dead,
     }
-}
-
-fn id_of(id: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| ApiError::new(ErrorKind::NotFound))
 }
 
 /// Every event subscription with its queue sizes.
@@ -83,7 +78,7 @@ pub async fn get(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Subscription>> {
-    let (x, q) = s.app.subscription(&caller.principal, id_of(&id)?).await?;
+    let (x, q) = s.app.subscription(&caller.principal, super::params::id_param(&id)?).await?;
     Ok(Json(body(&x, q)))
 }
 
@@ -96,7 +91,7 @@ pub async fn approve(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Subscription>> {
-    let id = id_of(&id)?;
+    let id = super::params::id_param(&id)?;
     let x = s.app.approve_subscription(&caller.principal, id).await?;
     let (_, q) = s.app.subscription(&caller.principal, id).await?;
     Ok(Json(body(&x, q)))
@@ -111,7 +106,7 @@ pub async fn suspend(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Subscription>> {
-    let id = id_of(&id)?;
+    let id = super::params::id_param(&id)?;
     let x = s.app.suspend_subscription(&caller.principal, id).await?;
     let (_, q) = s.app.subscription(&caller.principal, id).await?;
     Ok(Json(body(&x, q)))
@@ -126,7 +121,7 @@ pub async fn dead_letters(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Vec<DeadLetter>>> {
-    let list = s.app.dead_letters(&caller.principal, id_of(&id)?).await?;
+    let list = s.app.dead_letters(&caller.principal, super::params::id_param(&id)?).await?;
     Ok(Json(
         list.into_iter()
             .map(|d| DeadLetter {
@@ -151,7 +146,7 @@ pub async fn redeliver(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Requeued>> {
-    Ok(Json(Requeued { queued: s.app.redeliver_dead(&caller.principal, id_of(&id)?).await? }))
+    Ok(Json(Requeued { queued: s.app.redeliver_dead(&caller.principal, super::params::id_param(&id)?).await? }))
 }
 
 /// Sends again every event of the subscription's kinds from a point on (receivers de-duplicate
@@ -173,5 +168,5 @@ pub async fn replay(
         ),
         _ => return Err(ApiError::invalid("from_sequence", Rule::ReplayFrom)),
     };
-    Ok(Json(Requeued { queued: s.app.replay(&caller.principal, id_of(&id)?, from).await? }))
+    Ok(Json(Requeued { queued: s.app.replay(&caller.principal, super::params::id_param(&id)?, from).await? }))
 }

@@ -16,6 +16,7 @@ pub mod eid_chip;
 pub mod error;
 pub mod events;
 pub mod extract;
+mod params;
 pub mod persons;
 pub mod residence;
 pub mod stays;

@@ -1,7 +1,8 @@
 //! Persons: audited reads, history, search, birth registration and life events.
 
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
 use super::extract::{ApiPath, ApiQuery, Caller, JsonBody};
+use super::params::pin_param;
 use super::{Errors, remap_fields};
 use crate::AppState;
 use axum::Json;
@@ -19,11 +20,6 @@ use dinhdanh_api::rfc3339;
 use dinhdanh_app::ports::StoredPerson;
 use dinhdanh_app::register::{BirthDraft, BirthResult as AppBirth, EventMeta, ParentDraft, SearchInput};
 use dinhdanh_domain::date::iso;
-use dinhdanh_domain::pin::PersonalNumber;
-
-fn pin_param(s: &str) -> ApiResult<PersonalNumber> {
-    PersonalNumber::parse(s).map_err(|r| ApiError::invalid("pin", r))
-}
 
 fn event_meta(m: ParsedMeta) -> EventMeta {
     EventMeta { legal_basis: m.legal_basis, reason: m.reason }

@@ -4,6 +4,7 @@
 use super::Errors;
 use super::error::{ApiError, ApiResult};
 use super::extract::{ApiPath, ApiQuery, Caller, JsonBody};
+use super::params::{dossier_of_kind, id_param, pin_param, take_step};
 use crate::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -23,13 +24,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-fn pin_param(s: &str) -> ApiResult<PersonalNumber> {
-    PersonalNumber::parse(s).map_err(|r| ApiError::invalid("pin", r))
-}
-
-/// An id that cannot exist is simply not found.
-fn id_param(s: &str) -> ApiResult<Uuid> {
-    Uuid::parse_str(s).map_err(|_| ApiError::new(ErrorKind::NotFound))
+/// Residence procedures' kinds all start with `residence.`.
+fn is_residence(kind: &str) -> bool {
+    kind.starts_with("residence.")
 }
 
 fn date(s: &str) -> Result<time::Date, Rule> {
@@ -240,14 +237,6 @@ pub async fn file(
     Ok((axum::http::StatusCode::CREATED, Json(dossier_body(&d, None))))
 }
 
-async fn residence_dossier(s: &AppState, caller: &Caller, id: &str) -> ApiResult<DossierView> {
-    let view = s.app.dossier(&caller.principal, id_param(id)?).await?;
-    if !view.dossier.kind.code.starts_with("residence.") {
-        return Err(ApiError::new(ErrorKind::NotFound));
-    }
-    Ok(view)
-}
-
 /// A residence dossier with its log (officers of the handling commune; audited).
 #[utoipa::path(get, path = "/api/v1/residence/dossiers/{id}", tag = "residence",
     params(("id" = String, Path, description = "Dossier id (UUID)")),
@@ -257,7 +246,7 @@ pub async fn dossier(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<ResidenceDossier>> {
-    let view = residence_dossier(&s, &caller, &id).await?;
+    let view = dossier_of_kind(&s, &caller, &id, is_residence).await?;
     Ok(Json(dossier_body(&view.dossier, Some(&view))))
 }
 
@@ -273,13 +262,7 @@ pub async fn step(
     ApiPath(id): ApiPath<String>,
     JsonBody(req): JsonBody<StepRequest>,
 ) -> ApiResult<Json<ResidenceDossier>> {
-    let id = residence_dossier(&s, &caller, &id).await?.dossier.id;
-    let action = req.action.as_deref().map(str::trim).filter(|a| !a.is_empty());
-    let action = action.ok_or_else(|| ApiError::invalid("action", Rule::Required))?;
-    let d = s
-        .app
-        .transition_dossier(&caller.principal, id, action, req.note.as_deref().unwrap_or(""), req.expected_version)
-        .await?;
+    let d = take_step(&s, &caller, &id, is_residence, &req).await?;
     Ok(Json(dossier_body(&d, None)))
 }
 
