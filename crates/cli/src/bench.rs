@@ -563,3 +563,40 @@ pub fn write_results(path: &Path, figures: &[EngineFigures]) -> anyhow::Result<(
     std::fs::write(path, serde_json::to_string_pretty(figures)?)?;
     Ok(())
 }
+
+/// A fresh, migrated register for one benchmark run on one engine: `ENGINE` is `sqlite` (a file
+/// `NAME.sqlite` in the work directory, replaced) or anything else for a scratch PostgreSQL
+/// database `NAME` made from the admin URL. [`ScratchStore::finish`] closes it and drops the
+/// scratch database.
+pub struct ScratchStore {
+    pub store: Arc<SqlStore>,
+    postgres: Option<(String, String)>,
+}
+
+impl ScratchStore {
+    pub async fn open(engine: &str, work_dir: &Path, postgres: Option<&str>, name: &str) -> anyhow::Result<Self> {
+        let err = |e: dinhdanh_app::ports::StoreError| anyhow::anyhow!("{e}");
+        let (store, pg) = if engine == "sqlite" {
+            std::fs::create_dir_all(work_dir)?;
+            let path = work_dir.join(format!("{name}.sqlite"));
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+            }
+            (SqlStore::open_sqlite(&path, SqliteDurability::Full).await.map_err(err)?, None)
+        } else {
+            let admin = postgres.context("no PostgreSQL URL")?;
+            let _ = SqlStore::drop_postgres_database(admin, name).await;
+            let url = SqlStore::create_postgres_database(admin, name).await.map_err(err)?;
+            (SqlStore::open_postgres(&url, 16).await.map_err(err)?, Some((admin.to_owned(), name.to_owned())))
+        };
+        store.migrate().await.map_err(err)?;
+        Ok(ScratchStore { store: Arc::new(store), postgres: pg })
+    }
+
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Some((admin, name)) = self.postgres {
+            let _ = SqlStore::drop_postgres_database(&admin, &name).await;
+        }
+    }
+}

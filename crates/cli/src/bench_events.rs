@@ -8,14 +8,12 @@
 //! and the audit line of each disclosure. The ceiling: the same signed requests posted straight
 //! to the same receiver in rounds of the same size, with no database at all.
 
-use anyhow::{Context, anyhow};
+use anyhow::anyhow;
 use dinhdanh_app::auth::Principal;
 use dinhdanh_app::outbox::{NewSubscription, OutboxConfig, OutboxEvent, OutboxKind, WebhookSender};
 use dinhdanh_app::ports::{ChangeSet, OsRng, Store, SystemClock};
 use dinhdanh_app::{App, AppConfig};
 use dinhdanh_domain::person::PersonId;
-use dinhdanh_store::SqlStore;
-use dinhdanh_store::db::SqliteDurability;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,25 +58,10 @@ async fn receiver() -> anyhow::Result<(String, Arc<AtomicU64>)> {
 
 async fn engine(opts: &Options, engine: &str) -> anyhow::Result<Figures> {
     let err = |e: dinhdanh_app::ports::StoreError| anyhow!("{e}");
-    let (store, pg_name) = match engine {
-        "sqlite" => {
-            std::fs::create_dir_all(&opts.work_dir)?;
-            let path = opts.work_dir.join("bench-events.sqlite");
-            for ext in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-            }
-            (SqlStore::open_sqlite(&path, SqliteDurability::Full).await.map_err(err)?, None)
-        }
-        _ => {
-            let admin = opts.postgres.as_deref().context("no PostgreSQL URL")?;
-            let name = "dinhdanh_bench_events";
-            let _ = SqlStore::drop_postgres_database(admin, name).await;
-            let url = SqlStore::create_postgres_database(admin, name).await.map_err(err)?;
-            (SqlStore::open_postgres(&url, 16).await.map_err(err)?, Some((admin.to_owned(), name)))
-        }
-    };
-    store.migrate().await.map_err(err)?;
-    let store = Arc::new(store);
+    let scratch =
+        crate::bench::ScratchStore::open(engine, &opts.work_dir, opts.postgres.as_deref(), "dinhdanh_bench_events")
+            .await?;
+    let store = scratch.store.clone();
     let outbox = OutboxConfig { allow_loopback_http: true, ..Default::default() };
     let app =
         App::new(store.clone(), Arc::new(SystemClock), Arc::new(OsRng), AppConfig { outbox, ..Default::default() });
@@ -153,10 +136,8 @@ async fn engine(opts: &Options, engine: &str) -> anyhow::Result<Figures> {
     }
     let ceiling_per_s = requests.len() as f64 / start.elapsed().as_secs_f64();
     debug_assert_eq!(count.load(Ordering::Relaxed) - before, requests.len() as u64);
-    store.close().await;
-    if let Some((admin, name)) = pg_name {
-        let _ = SqlStore::drop_postgres_database(&admin, name).await;
-    }
+    drop(store);
+    scratch.finish().await;
     Ok(Figures {
         engine: engine.to_owned(),
         events: opts.events,

@@ -9,7 +9,7 @@
 //! through the store in batches of the same size at the same concurrency, with no HTTP, no
 //! parsing and no checks.
 
-use anyhow::{Context, anyhow, bail};
+use anyhow::{anyhow, bail};
 use dinhdanh_app::audit::{AuditAction, AuditEntry};
 use dinhdanh_app::auth::{Principal, Scope};
 use dinhdanh_app::ports::{OsRng, SystemClock};
@@ -18,8 +18,6 @@ use dinhdanh_app::{App, AppConfig};
 use dinhdanh_domain::admin::{Catalogue, UnitRef};
 use dinhdanh_domain::person::{Address, Jurisdiction, LifeStatus, Person};
 use dinhdanh_domain::stay::{HostKind, StayRules, VIETNAM};
-use dinhdanh_store::SqlStore;
-use dinhdanh_store::db::SqliteDurability;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use std::fmt::Write as _;
@@ -121,25 +119,9 @@ async fn send_all(
 }
 
 async fn engine(o: &Options, engine: &str) -> anyhow::Result<Figures> {
-    let (store, pg_name) = match engine {
-        "sqlite" => {
-            std::fs::create_dir_all(&o.work_dir)?;
-            let path = o.work_dir.join("bench-stays.sqlite");
-            for ext in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-            }
-            (SqlStore::open_sqlite(&path, SqliteDurability::Full).await.map_err(err)?, None)
-        }
-        _ => {
-            let admin = o.postgres.as_deref().context("no PostgreSQL URL")?;
-            let name = "dinhdanh_bench_stays";
-            let _ = SqlStore::drop_postgres_database(admin, name).await;
-            let url = SqlStore::create_postgres_database(admin, name).await.map_err(err)?;
-            (SqlStore::open_postgres(&url, 16).await.map_err(err)?, Some((admin.to_owned(), name)))
-        }
-    };
-    store.migrate().await.map_err(err)?;
-    let store = Arc::new(store);
+    let scratch =
+        crate::bench::ScratchStore::open(engine, &o.work_dir, o.postgres.as_deref(), "dinhdanh_bench_stays").await?;
+    let store = scratch.store.clone();
     let now = OffsetDateTime::now_utc();
     let people: Vec<Person> = dinhdanh_synth::persons(o.seed, now.date(), o.persons * 2)
         .filter(|p| p.status == LifeStatus::Alive)
@@ -265,10 +247,8 @@ async fn engine(o: &Options, engine: &str) -> anyhow::Result<Figures> {
     }
     let ceiling_elapsed = start.elapsed();
     let _ = client;
-    store.close().await;
-    if let Some((admin, name)) = pg_name {
-        let _ = SqlStore::drop_postgres_database(&admin, name).await;
-    }
+    drop(store);
+    scratch.finish().await;
     let guests = (o.batches * BATCH) as f64;
     let api_per_s = guests / api_elapsed.as_secs_f64();
     let ceiling_per_s = guests / ceiling_elapsed.as_secs_f64();
